@@ -1,0 +1,48 @@
+// swift-tools-version:6.0
+import PackageDescription
+
+// Dependency order: system libraries -> Tensor -> Kernels -> NN -> Models -> data -> Training -> CLI.
+let package = Package(
+    name: "ConvReLU",
+    platforms: [.macOS(.v13)],
+    products: [
+        .executable(name: "convrelu", targets: ["convrelu"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
+    ],
+    targets: [
+        // System libraries: module maps only.
+        .systemLibrary(name: "CBLAS", path: "Sources/CBLAS", pkgConfig: "openblas",
+                       providers: [.apt(["libopenblas-dev"])]),
+        .systemLibrary(name: "CZlib", path: "Sources/CZlib", pkgConfig: "zlib",
+                       providers: [.apt(["zlib1g-dev"])]),
+        // ICU is seen only by the C shim: a Swift module that sees both ICU and Foundation fails to compile.
+        .systemLibrary(name: "CICU", path: "Sources/CICU", pkgConfig: "icu-i18n",
+                       providers: [.apt(["libicu-dev"])]),
+        .target(name: "CICUShim", dependencies: ["CICU"]),
+
+        .target(name: "Tensor"),
+        .target(name: "Kernels", dependencies: ["Tensor", "CBLAS"]),
+        .target(name: "NN", dependencies: ["Tensor", "Kernels"]),
+        .target(name: "Models", dependencies: ["Tensor", "Kernels", "NN"]),
+        .target(name: "Archive", dependencies: ["CZlib"]),
+        .target(name: "TextData", dependencies: ["Tensor", "Archive", "CICUShim"]),
+        .target(name: "ImageData", dependencies: ["Tensor", "Archive"]),
+        .target(name: "Training", dependencies: ["Tensor", "Kernels", "NN", "Models"]),
+        .executableTarget(name: "convrelu", dependencies: [
+            "Tensor", "Kernels", "NN", "Models", "TextData", "ImageData", "Training",
+            .product(name: "ArgumentParser", package: "swift-argument-parser"),
+        ]),
+
+        .testTarget(name: "TensorTests", dependencies: ["Tensor"]),
+        .testTarget(name: "KernelsTests", dependencies: ["Tensor", "Kernels"]),
+        .testTarget(name: "NNTests", dependencies: ["Tensor", "Kernels", "NN"]),
+        .testTarget(name: "ModelsTests", dependencies: ["Tensor", "NN", "Models"]),
+        .testTarget(name: "ArchiveTests", dependencies: ["Archive", "CZlib"]),
+        .testTarget(name: "TextDataTests", dependencies: ["Tensor", "Archive", "TextData"]),
+        .testTarget(name: "ImageDataTests", dependencies: ["Tensor", "Archive", "ImageData"]),
+        .testTarget(name: "TrainingTests", dependencies: ["Tensor", "NN", "Models", "Training"]),
+        .testTarget(name: "CLITests", dependencies: ["convrelu"]),
+    ]
+)
