@@ -32,3 +32,46 @@ public enum Initializer: Sendable, Equatable, Codable {
         }
     }
 }
+
+/// How a fresh model's parameters are drawn: weights by one scheme, ConvReLU/AdaReLU
+/// thresholds by another (the paper's Table 4 compares zero, random and Glorot thresholds).
+/// Biases start at zero (PyTorch's fan-in uniform when the weights use it); batch-norm
+/// γ = 1, β = 0; PReLU slopes keep their 0.25.
+public struct InitializationScheme: Sendable, Equatable, Codable {
+    public var weights: Initializer
+    public var thresholds: Initializer
+
+    public init(weights: Initializer = .heNormal, thresholds: Initializer = .zeros) {
+        self.weights = weights
+        self.thresholds = thresholds
+    }
+
+    /// PyTorch's fan-in and fan-out of a weight of shape (out, in, k...).
+    static func fans(_ shape: [Int]) -> (fanIn: Int, fanOut: Int) {
+        let receptive = shape.dropFirst(2).reduce(1, *)
+        return (shape.count > 1 ? shape[1] * receptive : shape[0], shape[0] * receptive)
+    }
+
+    /// Draws every parameter from its own stream RNG(seed, "init/<name>"), so a parameter's
+    /// values do not depend on which other parameters the model has.
+    public func apply(to parameters: [NamedParameter], seed: UInt64) {
+        let byName = Dictionary(parameters.map { ($0.name, $0.parameter) }, uniquingKeysWith: { a, _ in a })
+        for entry in parameters {
+            var rng = RNG(seed: seed, stream: "init/\(entry.name)")
+            let p = entry.parameter
+            // A bias or threshold takes its fans from the weight of the layer that owns it.
+            let ownerWeight = byName[entry.name.split(separator: ".").dropLast().joined(separator: ".") + ".weight"]
+            let (fanIn, fanOut) = InitializationScheme.fans(ownerWeight?.value.shape ?? p.value.shape)
+            switch p.group {
+            case .weight:
+                weights.fill(p.value, fanIn: fanIn, fanOut: fanOut, rng: &rng)
+            case .bias:
+                (weights == .uniformFanIn ? Initializer.uniformFanIn : .zeros).fill(p.value, fanIn: fanIn, fanOut: fanOut, rng: &rng)
+            case .threshold:
+                thresholds.fill(p.value, fanIn: fanIn, fanOut: fanOut, rng: &rng)
+            case .batchNorm, .slope:
+                break
+            }
+        }
+    }
+}
