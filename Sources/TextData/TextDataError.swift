@@ -15,7 +15,8 @@ public struct TextDataError: Error, CustomStringConvertible, Sendable, Equatable
         /// The line is not valid UTF-8 and the reader was told the input is UTF-8.
         case invalidUTF8(byteOffsetInLine: Int)
         case icuFailure(operation: String, status: String)
-        case truncatedCache(expectedBytes: Int, actualBytes: Int)
+        /// Shorter than its header says (truncated), or longer (trailing bytes).
+        case wrongCacheSize(expectedBytes: Int, actualBytes: Int)
         case wrongMagic
         case unsupportedVersion(UInt32)
         case checksumMismatch(stored: UInt64, computed: UInt64)
@@ -53,7 +54,10 @@ public struct TextDataError: Error, CustomStringConvertible, Sendable, Equatable
         case .invalidUTF8(let offset):
             "not valid UTF-8 at line \(line.map(String.init) ?? "?") (byte \(offset + 1) of the line)"
         case .icuFailure(let operation, let status): "ICU \(operation) failed: \(status)"
-        case .truncatedCache(let expected, let actual): "truncated cache: expected \(expected) bytes, the file has \(actual)"
+        case .wrongCacheSize(let expected, let actual) where actual < expected:
+            "truncated cache: expected \(expected) bytes, the file has \(actual)"
+        case .wrongCacheSize(let expected, let actual):
+            "damaged cache: expected \(expected) bytes, the file has \(actual) (trailing bytes)"
         case .wrongMagic: "not a ConvReLU text cache (wrong magic bytes)"
         case .unsupportedVersion(let version): "unsupported text cache version \(version)"
         case .checksumMismatch(let stored, let computed):
