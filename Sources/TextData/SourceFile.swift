@@ -1,0 +1,96 @@
+#if canImport(Glibc)
+import Glibc
+#else
+import Darwin
+#endif
+
+/// The bytes of one input file plus the name that errors use for it.
+///
+/// A file on disk is memory-mapped, read-only; an archive member arrives as bytes. Readers and the
+/// preprocessor only ever see a `SourceFile`, so folders and archives share all parsing code.
+public final class SourceFile: @unchecked Sendable {  // immutable after init
+    /// A path, or `archive.tar.gz:member` for archive members.
+    public let name: String
+    private let bytes: [UInt8]
+    private let mapping: UnsafeRawBufferPointer?
+
+    public init(name: String, bytes: [UInt8]) {
+        self.name = name
+        self.bytes = bytes
+        self.mapping = nil
+    }
+
+    /// Maps the file at `path`.
+    public init(path: String) throws {
+        name = path
+        bytes = []
+        mapping = try mapFile(path)
+    }
+
+    deinit {
+        if let mapping, let base = mapping.baseAddress { munmap(UnsafeMutableRawPointer(mutating: base), mapping.count) }
+    }
+
+    public var count: Int { mapping?.count ?? bytes.count }
+
+    /// The base name: the part after the last `/` (and after the archive's `:` for members).
+    public var baseName: String { baseNameOf(name) }
+
+    func withBytes<Result>(_ body: (UnsafeBufferPointer<UInt8>) throws -> Result) rethrows -> Result {
+        if let mapping { return try body(mapping.bindMemory(to: UInt8.self)) }
+        return try bytes.withUnsafeBufferPointer(body)
+    }
+}
+
+func baseNameOf(_ name: String) -> String {
+    String(name.split(separator: "/", omittingEmptySubsequences: false).last ?? Substring(name))
+}
+
+/// Maps a whole file read-only. An empty file gives an empty buffer (mmap refuses length 0).
+func mapFile(_ path: String) throws -> UnsafeRawBufferPointer {
+    let fd = open(path, O_RDONLY)
+    guard fd >= 0 else {
+        let code = errno
+        throw TextDataError(file: path, code == ENOENT ? .missingFile : .unreadableFile(reason: systemMessage(code)))
+    }
+    defer { close(fd) }
+    var info = stat()
+    guard fstat(fd, &info) == 0 else { throw TextDataError(file: path, .unreadableFile(reason: systemMessage(errno))) }
+    guard (info.st_mode & S_IFMT) == S_IFREG else { throw TextDataError(file: path, .unreadableFile(reason: "not a regular file")) }
+    let size = Int(info.st_size)
+    guard size > 0 else { return UnsafeRawBufferPointer(start: nil, count: 0) }
+    guard let base = mmap(nil, size, PROT_READ, MAP_PRIVATE, fd, 0), base != MAP_FAILED else {
+        throw TextDataError(file: path, .unreadableFile(reason: systemMessage(errno)))
+    }
+    return UnsafeRawBufferPointer(start: base, count: size)
+}
+
+func systemMessage(_ code: Int32) -> String { String(cString: strerror(code)) }
+
+/// Picks the files a reader needs out of an archive's entries.
+///
+/// Feed it every `(name, bytes)` pair an archive reader produces, then ask for the files by
+/// base name; members not asked for are dropped as they go by, so only the wanted ones stay in
+/// memory. A member that was never offered is a `missingFile` error naming `archive:member`.
+public struct ArchiveMemberPicker {
+    public let archiveName: String
+    public let wanted: Set<String>
+    private var found: [String: SourceFile] = [:]
+
+    public init(archiveName: String, wanted: [String]) {
+        self.archiveName = archiveName
+        self.wanted = Set(wanted)
+    }
+
+    /// Keeps the member if its base name is wanted. Hidden AppleDouble members (`._name`) never match.
+    public mutating func offer(name: String, bytes: [UInt8]) {
+        let base = baseNameOf(name)
+        guard wanted.contains(base), found[base] == nil else { return }
+        found[base] = SourceFile(name: "\(archiveName):\(name)", bytes: bytes)
+    }
+
+    public func source(_ baseName: String) throws -> SourceFile {
+        guard let file = found[baseName] else { throw TextDataError(file: "\(archiveName):\(baseName)", .missingFile) }
+        return file
+    }
+}
