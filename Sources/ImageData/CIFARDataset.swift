@@ -27,7 +27,7 @@ public enum CIFARVariant: Sendable, Equatable {
     var officialFolderName: String { self == .cifar10 ? "cifar-10-batches-bin" : "cifar-100-binary" }
 }
 
-public enum DatasetSplit: String, Sendable {
+public enum DatasetSplit: Sendable {
     case train, test
 }
 
