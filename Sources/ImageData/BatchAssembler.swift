@@ -3,8 +3,8 @@ import Tensor
 /// Per-channel normalisation `(pixel / 255 - mean) / std`, as torchvision's ToTensor + Normalize.
 public struct Normalization: Sendable, Equatable {
     /// Per channel (R, G, B), on the 0...1 pixel scale.
-    public var mean: [Float]
-    public var std: [Float]
+    public let mean: [Float]
+    public let std: [Float]
 
     public init(mean: [Float], std: [Float]) {
         precondition(mean.count == CIFARDataset.channels && std.count == CIFARDataset.channels,
@@ -65,9 +65,9 @@ public struct Normalization: Sendable, Equatable {
 /// then a random horizontal flip.
 public struct Augmentation: Sendable, Equatable {
     /// Zero pixels added on every side before the random crop; 0 turns cropping off.
-    public var padding: Int
+    public let padding: Int
     /// Probability of mirroring an image left to right; 0 turns flipping off.
-    public var flipProbability: Double
+    public let flipProbability: Double
 
     public init(padding: Int, flipProbability: Double) {
         precondition(padding >= 0 && padding < CIFARDataset.side, "Augmentation: padding \(padding) out of range")
