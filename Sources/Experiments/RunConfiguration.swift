@@ -40,11 +40,30 @@ public struct RunConfiguration {
     public var earlyStoppingPatience: Int?
     public var output: String
 
-    public static func load(path: String) throws -> RunConfiguration {
+    /// Reads a config file; `overrides` replace values by dotted key ("epochs", "data.path").
+    public static func load(path: String, overrides: [String: Any] = [:]) throws -> RunConfiguration {
         guard let data = FileManager.default.contents(atPath: path) else {
             throw ConfigError(file: path, key: nil, message: "cannot read the file (missing or unreadable)")
         }
-        return try parse(String(decoding: data, as: UTF8.self), file: path)
+        let text = String(decoding: data, as: UTF8.self)
+        return try parse(overrides.isEmpty ? text : try applying(overrides, to: text, file: path), file: path)
+    }
+
+    static func applying(_ overrides: [String: Any], to text: String, file: String) throws -> String {
+        guard var root = (try? JSONSerialization.jsonObject(with: Data(text.utf8))) as? [String: Any] else {
+            _ = try ConfigObject.parse(text, file: file)  // throws the precise parse error
+            throw ConfigError(file: file, key: nil, message: "the top level must be a JSON object")
+        }
+        func set(_ value: Any, _ path: ArraySlice<Substring>, in object: inout [String: Any]) {
+            let key = String(path.first!)
+            if path.count == 1 { object[key] = value; return }
+            var child = object[key] as? [String: Any] ?? [:]
+            set(value, path.dropFirst(), in: &child)
+            object[key] = child
+        }
+        for (key, value) in overrides { set(value, key.split(separator: ".")[...], in: &root) }
+        let data = try JSONSerialization.data(withJSONObject: root, options: [.prettyPrinted, .sortedKeys])
+        return String(decoding: data, as: UTF8.self)
     }
 
     public static func parse(_ text: String, file: String) throws -> RunConfiguration {

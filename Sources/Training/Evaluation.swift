@@ -40,7 +40,8 @@ public struct Evaluation: Sendable, Codable {
 }
 
 extension Array {
-    subscript(safe i: Int) -> Element? { indices.contains(i) ? self[i] : nil }
+    /// The element at `i`, or nil outside the array (class names may be fewer than classes).
+    public subscript(safe i: Int) -> Element? { indices.contains(i) ? self[i] : nil }
 }
 
 /// Runs a classifier in evaluation mode over a whole source.

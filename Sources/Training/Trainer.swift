@@ -19,6 +19,7 @@ public struct EpochRecord: Sendable, Codable, Equatable {
 
 public struct TrainerError: Error, CustomStringConvertible {
     public var description: String
+    public init(description: String) { self.description = description }
 }
 
 /// Runs epochs of minibatch training with evaluation, logs, checkpoints and exact resume.
@@ -40,6 +41,10 @@ public final class Trainer {
     public var earlyStoppingPatience: Int?
     /// Called after each batch with (samples done, samples in the epoch, mean loss so far).
     public var onBatch: ((Int, Int, Double) -> Void)?
+    /// Called after each epoch's evaluation and checkpoint.
+    public var onEpoch: ((EpochRecord) -> Void)?
+    /// Whether the last `run` ended by early stopping.
+    public private(set) var stoppedEarly = false
 
     public private(set) var epochsDone = 0
     public private(set) var step = 0
@@ -85,6 +90,7 @@ public final class Trainer {
         try FileManager.default.createDirectory(atPath: runFolder, withIntermediateDirectories: true)
         let batch = Batch()
         let probabilities = Tensor(), dLogits = Tensor()
+        stoppedEarly = false
         while epochsDone < epochs {
             let epoch = epochsDone
             let started = Date()
@@ -130,7 +136,11 @@ public final class Trainer {
             try checkpoint.write(to: lastCheckpointPath)
             if improved { try checkpoint.write(to: bestCheckpointPath) }
             try writeHistory()
-            if let patience = earlyStoppingPatience, validation != nil, epochsSinceBest >= patience { break }
+            onEpoch?(record)
+            if let patience = earlyStoppingPatience, validation != nil, epochsSinceBest >= patience {
+                stoppedEarly = true
+                break
+            }
         }
     }
 
