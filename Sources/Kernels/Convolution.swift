@@ -75,82 +75,86 @@ public struct ConvGeometry: Sendable, Equatable, CustomStringConvertible {
     }
 }
 
-/// Builds the column matrix of one sample: col[r, q] = max(x[c, iy, ix], θ[r]) for the tap
-/// of row r = (c, i, j) at output position q, or 0 where the tap falls in the padding.
+/// How many samples share one column matrix (and so one GEMM): as many as fit in a workspace
+/// of about `budget` values, so the GEMMs are wide even when each sample has few output
+/// positions, while the workspace stays cache-friendly and reused.
+public func convGroupSize(_ g: ConvGeometry, batch: Int, budget: Int = 1 << 23) -> Int {
+    max(1, min(batch, budget / max(1, g.columnRows * g.columnCount)))
+}
+
+/// Builds the column rows of input channel `c` of one sample: col[r, q] = max(x[c, iy, ix], θ[r])
+/// for the tap of row r = (c, i, j) at output position q, or 0 where the tap falls in the
+/// padding. Rows are `rowStride` apart, so several samples can sit side by side in one matrix.
 @inlinable
-public func buildColumns<T: BLASFloat>(_ x: UnsafePointer<T>, threshold: UnsafePointer<T>?,
-                                       _ g: ConvGeometry, into col: UnsafeMutablePointer<T>) {
-    let outH = g.outHeight, outW = g.outWidth, P = outH * outW
+public func buildColumns<T: BLASFloat>(_ x: UnsafePointer<T>, channel c: Int, threshold: UnsafePointer<T>?,
+                                       _ g: ConvGeometry, into col: UnsafeMutablePointer<T>, rowStride: Int) {
+    let outH = g.outHeight, outW = g.outWidth
     let kh = g.kernelHeight, kw = g.kernelWidth
-    for c in 0..<g.inChannels {
-        let xc = x + c * g.inHeight * g.inWidth
-        for i in 0..<kh {
-            let ys = ConvGeometry.validRange(size: g.inHeight, outSize: outH, stride: g.strideHeight, pad: g.padHeight, offset: i)
-            for j in 0..<kw {
-                let r = (c * kh + i) * kw + j
-                let t = threshold?[r] ?? -T.infinity
-                let row = col + r * P
-                let xs = ConvGeometry.validRange(size: g.inWidth, outSize: outW, stride: g.strideWidth, pad: g.padWidth, offset: j)
-                for oy in 0..<outH {
-                    let dst = row + oy * outW
-                    guard ys.contains(oy), !xs.isEmpty else {
-                        dst.update(repeating: 0, count: outW)
-                        continue
-                    }
-                    let src = xc + (oy * g.strideHeight - g.padHeight + i) * g.inWidth - g.padWidth + j
-                    if xs.lowerBound > 0 { dst.update(repeating: 0, count: xs.lowerBound) }
-                    if g.strideWidth == 1 {
-                        for ox in xs { dst[ox] = max(src[ox], t) }
-                    } else {
-                        for ox in xs { dst[ox] = max(src[ox * g.strideWidth], t) }
-                    }
-                    if xs.upperBound < outW { (dst + xs.upperBound).update(repeating: 0, count: outW - xs.upperBound) }
+    let xc = x + c * g.inHeight * g.inWidth
+    for i in 0..<kh {
+        let ys = ConvGeometry.validRange(size: g.inHeight, outSize: outH, stride: g.strideHeight, pad: g.padHeight, offset: i)
+        for j in 0..<kw {
+            let r = (c * kh + i) * kw + j
+            let t = threshold?[r] ?? -T.infinity
+            let row = col + r * rowStride
+            let xs = ConvGeometry.validRange(size: g.inWidth, outSize: outW, stride: g.strideWidth, pad: g.padWidth, offset: j)
+            for oy in 0..<outH {
+                let dst = row + oy * outW
+                guard ys.contains(oy), !xs.isEmpty else {
+                    dst.update(repeating: 0, count: outW)
+                    continue
                 }
+                let src = xc + (oy * g.strideHeight - g.padHeight + i) * g.inWidth - g.padWidth + j
+                if xs.lowerBound > 0 { dst.update(repeating: 0, count: xs.lowerBound) }
+                if g.strideWidth == 1 {
+                    for ox in xs { dst[ox] = max(src[ox], t) }
+                } else {
+                    for ox in xs { dst[ox] = max(src[ox * g.strideWidth], t) }
+                }
+                if xs.upperBound < outW { (dst + xs.upperBound).update(repeating: 0, count: outW - xs.upperBound) }
             }
         }
     }
 }
 
-/// The inverse of `buildColumns` for gradients: each column gradient goes to x where the tap
-/// passed x through (x > θ) and to θ where it was clamped (x <= θ). Padded taps give nothing.
-/// `dx` is accumulated into (zero it first); `dThreshold` is accumulated into.
+/// The inverse of `buildColumns` for gradients, for input channel `c` of one sample: each
+/// column gradient goes to x where the tap passed x through (x > θ) and to θ where it was
+/// clamped (x <= θ). Padded taps give nothing. Accumulates into `dx` and `dThreshold`.
 @inlinable
-public func scatterColumnGradient<T: BLASFloat>(_ dcol: UnsafePointer<T>, x: UnsafePointer<T>,
+public func scatterColumnGradient<T: BLASFloat>(_ dcol: UnsafePointer<T>, rowStride: Int, x: UnsafePointer<T>, channel c: Int,
                                                 threshold: UnsafePointer<T>?, _ g: ConvGeometry,
                                                 dx: UnsafeMutablePointer<T>?, dThreshold: UnsafeMutablePointer<T>?) {
-    let outH = g.outHeight, outW = g.outWidth, P = outH * outW
+    let outH = g.outHeight, outW = g.outWidth
     let kh = g.kernelHeight, kw = g.kernelWidth
-    for c in 0..<g.inChannels {
-        let offset = c * g.inHeight * g.inWidth
-        for i in 0..<kh {
-            let ys = ConvGeometry.validRange(size: g.inHeight, outSize: outH, stride: g.strideHeight, pad: g.padHeight, offset: i)
-            for j in 0..<kw {
-                let r = (c * kh + i) * kw + j
-                let row = dcol + r * P
-                let xs = ConvGeometry.validRange(size: g.inWidth, outSize: outW, stride: g.strideWidth, pad: g.padWidth, offset: j)
-                var clamped: T = 0
-                for oy in ys {
-                    let base = offset + (oy * g.strideHeight - g.padHeight + i) * g.inWidth - g.padWidth + j
-                    let src = x + base
-                    let grow = row + oy * outW
-                    if let threshold {
-                        let t = threshold[r]
-                        if let dx {
-                            let dst = dx + base
-                            for ox in xs {
-                                let k = ox * g.strideWidth
-                                if src[k] > t { dst[k] += grow[ox] } else { clamped += grow[ox] }
-                            }
-                        } else {
-                            for ox in xs where src[ox * g.strideWidth] <= t { clamped += grow[ox] }
-                        }
-                    } else if let dx {
+    let offset = c * g.inHeight * g.inWidth
+    for i in 0..<kh {
+        let ys = ConvGeometry.validRange(size: g.inHeight, outSize: outH, stride: g.strideHeight, pad: g.padHeight, offset: i)
+        for j in 0..<kw {
+            let r = (c * kh + i) * kw + j
+            let row = dcol + r * rowStride
+            let xs = ConvGeometry.validRange(size: g.inWidth, outSize: outW, stride: g.strideWidth, pad: g.padWidth, offset: j)
+            var clamped: T = 0
+            for oy in ys {
+                let base = offset + (oy * g.strideHeight - g.padHeight + i) * g.inWidth - g.padWidth + j
+                let src = x + base
+                let grow = row + oy * outW
+                if let threshold {
+                    let t = threshold[r]
+                    if let dx {
                         let dst = dx + base
-                        for ox in xs { dst[ox * g.strideWidth] += grow[ox] }
+                        for ox in xs {
+                            let k = ox * g.strideWidth
+                            if src[k] > t { dst[k] += grow[ox] } else { clamped += grow[ox] }
+                        }
+                    } else {
+                        for ox in xs where src[ox * g.strideWidth] <= t { clamped += grow[ox] }
                     }
+                } else if let dx {
+                    let dst = dx + base
+                    for ox in xs { dst[ox * g.strideWidth] += grow[ox] }
                 }
-                if let dThreshold { dThreshold[r] += clamped }
             }
+            if let dThreshold { dThreshold[r] += clamped }
         }
     }
 }
@@ -158,29 +162,51 @@ public func scatterColumnGradient<T: BLASFloat>(_ dcol: UnsafePointer<T>, x: Uns
 /// Forward pass over a batch. `x` holds `batch` samples `inputStride` apart (a sample may
 /// be a channel prefix of a wider buffer, as in a dense block), `y` samples `outputStride`
 /// apart. `weight` is (out, in, kh, kw), `bias` (out) or nil, `threshold` (in, kh, kw) or nil.
-/// `columns` is a workspace of at least `g.columnRows * g.columnCount` values.
+///
+/// Samples are processed in groups of `groupSize`: their columns sit side by side in one
+/// (columnRows × groupSize·columnCount) matrix in `columns`, one GEMM computes the group into
+/// `product` (outChannels × groupSize·columnCount), which is then laid out as NCHW. A group
+/// of one multiplies straight into y.
 @inlinable
 public func convForward<T: BLASFloat>(x: UnsafePointer<T>, inputStride: Int, weight: UnsafePointer<T>,
                                       bias: UnsafePointer<T>?, threshold: UnsafePointer<T>?,
                                       _ g: ConvGeometry, batch: Int,
                                       y: UnsafeMutablePointer<T>, outputStride: Int,
-                                      columns: UnsafeMutablePointer<T>) {
+                                      groupSize: Int, columns: UnsafeMutablePointer<T>, product: UnsafeMutablePointer<T>) {
     let P = g.columnCount, R = g.columnRows, D = g.outChannels
-    for n in 0..<batch {
-        let yn = y + n * outputStride
-        buildColumns(x + n * inputStride, threshold: threshold, g, into: columns)
-        if let bias {
-            for d in 0..<D { (yn + d * P).update(repeating: bias[d], count: P) }
+    nonisolated(unsafe) let x = x, y = y, columns = columns, product = product, threshold = threshold, bias = bias
+    for start in stride(from: 0, to: batch, by: groupSize) {
+        let samples = min(groupSize, batch - start), width = samples * P
+        parallelFor(g.inChannels) { c in
+            for s in 0..<samples {
+                buildColumns(x + (start + s) * inputStride, channel: c, threshold: threshold, g,
+                             into: columns + s * P, rowStride: width)
+            }
         }
-        T.gemm(transposeA: false, transposeB: false, m: D, n: P, k: R, alpha: 1, a: weight, lda: R,
-               b: columns, ldb: P, beta: bias == nil ? 0 : 1, c: yn, ldc: P)
+        if samples == 1 {
+            let yn = y + start * outputStride
+            if let bias { for d in 0..<D { (yn + d * P).update(repeating: bias[d], count: P) } }
+            T.gemm(transposeA: false, transposeB: false, m: D, n: P, k: R, alpha: 1, a: weight, lda: R,
+                   b: columns, ldb: P, beta: bias == nil ? 0 : 1, c: yn, ldc: P)
+            continue
+        }
+        T.gemm(transposeA: false, transposeB: false, m: D, n: width, k: R, alpha: 1, a: weight, lda: R,
+               b: columns, ldb: width, beta: 0, c: product, ldc: width)
+        parallelFor(samples) { s in
+            let yn = y + (start + s) * outputStride
+            for d in 0..<D {
+                let src = product + d * width + s * P, dst = yn + d * P
+                let b = bias?[d] ?? 0
+                for q in 0..<P { dst[q] = src[q] + b }
+            }
+        }
     }
 }
 
 /// Backward pass over a batch: accumulates into dW, db, dθ and dx (each optional but dW).
 /// dx is accumulated, not overwritten, because in a dense block several layers read the
-/// same input channels and their gradients add up in one buffer.
-/// `columns` and `columnGradient` are workspaces of `g.columnRows * g.columnCount` values.
+/// same input channels and their gradients add up in one buffer. Workspaces as in
+/// `convForward`; `columnGradient` holds columnRows × groupSize·columnCount values.
 @inlinable
 public func convBackward<T: BLASFloat>(x: UnsafePointer<T>, inputStride: Int, weight: UnsafePointer<T>,
                                        threshold: UnsafePointer<T>?, _ g: ConvGeometry, batch: Int,
@@ -188,28 +214,50 @@ public func convBackward<T: BLASFloat>(x: UnsafePointer<T>, inputStride: Int, we
                                        dx: UnsafeMutablePointer<T>?, dxStride: Int,
                                        dWeight: UnsafeMutablePointer<T>, dBias: UnsafeMutablePointer<T>?,
                                        dThreshold: UnsafeMutablePointer<T>?,
-                                       columns: UnsafeMutablePointer<T>, columnGradient: UnsafeMutablePointer<T>) {
+                                       groupSize: Int, columns: UnsafeMutablePointer<T>, product: UnsafeMutablePointer<T>,
+                                       columnGradient: UnsafeMutablePointer<T>) {
     let P = g.columnCount, R = g.columnRows, D = g.outChannels
-    for n in 0..<batch {
-        let xn = x + n * inputStride
-        let dyn = dy + n * outputStride
-        buildColumns(xn, threshold: threshold, g, into: columns)
-        // dW += dy_n (D×P) · colᵀ (P×R)
-        T.gemm(transposeA: false, transposeB: true, m: D, n: R, k: P, alpha: 1, a: dyn, lda: P,
-               b: columns, ldb: P, beta: 1, c: dWeight, ldc: R)
+    nonisolated(unsafe) let x = x, dy = dy, dx = dx, columns = columns, product = product, threshold = threshold
+    nonisolated(unsafe) let columnGradient = columnGradient, dThreshold = dThreshold
+    for start in stride(from: 0, to: batch, by: groupSize) {
+        let samples = min(groupSize, batch - start), width = samples * P
+        parallelFor(g.inChannels) { c in
+            for s in 0..<samples {
+                buildColumns(x + (start + s) * inputStride, channel: c, threshold: threshold, g,
+                             into: columns + s * P, rowStride: width)
+            }
+        }
+        // The group's output gradient as one (D × width) matrix.
+        let dyGroup: UnsafePointer<T>
+        if samples == 1 {
+            dyGroup = dy + start * outputStride
+        } else {
+            parallelFor(samples) { s in
+                let src = dy + (start + s) * outputStride
+                for d in 0..<D { (product + d * width + s * P).update(from: src + d * P, count: P) }
+            }
+            dyGroup = UnsafePointer(product)
+        }
+        // dW += dy (D×width) · colᵀ (width×R)
+        T.gemm(transposeA: false, transposeB: true, m: D, n: R, k: width, alpha: 1, a: dyGroup, lda: width,
+               b: columns, ldb: width, beta: 1, c: dWeight, ldc: R)
         if let dBias {
             for d in 0..<D {
-                var s: T = 0
-                let row = dyn + d * P
-                for q in 0..<P { s += row[q] }
-                dBias[d] += s
+                var sum: T = 0
+                let row = dyGroup + d * width
+                for q in 0..<width { sum += row[q] }
+                dBias[d] += sum
             }
         }
         guard dx != nil || dThreshold != nil else { continue }
-        // dcol = Wᵀ (R×D) · dy_n (D×P)
-        T.gemm(transposeA: true, transposeB: false, m: R, n: P, k: D, alpha: 1, a: weight, lda: R,
-               b: dyn, ldb: P, beta: 0, c: columnGradient, ldc: P)
-        scatterColumnGradient(columnGradient, x: xn, threshold: threshold, g,
-                              dx: dx.map { $0 + n * dxStride }, dThreshold: dThreshold)
+        // dcol = Wᵀ (R×D) · dy (D×width)
+        T.gemm(transposeA: true, transposeB: false, m: R, n: width, k: D, alpha: 1, a: weight, lda: R,
+               b: dyGroup, ldb: width, beta: 0, c: columnGradient, ldc: width)
+        parallelFor(g.inChannels) { c in
+            for s in 0..<samples {
+                scatterColumnGradient(columnGradient + s * P, rowStride: width, x: x + (start + s) * inputStride, channel: c,
+                                      threshold: threshold, g, dx: dx.map { $0 + (start + s) * dxStride }, dThreshold: dThreshold)
+            }
+        }
     }
 }

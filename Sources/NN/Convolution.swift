@@ -24,6 +24,7 @@ public final class Convolution: Layer {
     private let output = Tensor()
     private let inputGradient = Tensor()
     private let columns = Tensor()
+    private let product = Tensor()
     private let columnGradient = Tensor()
 
     public init(_ dimensions: Dimensions, inChannels: Int, outChannels: Int, kernelSize: Int,
@@ -67,10 +68,13 @@ public final class Convolution: Layer {
         let g = geometry(for: x.shape)
         let n = x.shape[0]
         output.resize(to: dimensions == .one ? [n, outChannels, g.outWidth] : [n, outChannels, g.outHeight, g.outWidth])
-        columns.resize(to: [g.columnRows * g.columnCount])
+        let group = convGroupSize(g, batch: n)
+        columns.resize(to: [g.columnRows * g.columnCount * group])
+        product.resize(to: [g.outChannels * g.columnCount * group])
         convForward(x: x.pointer, inputStride: g.inputSize, weight: weight.value.pointer,
                     bias: bias?.value.pointer, threshold: threshold?.value.pointer, g, batch: n,
-                    y: output.pointer, outputStride: g.outputSize, columns: columns.pointer)
+                    y: output.pointer, outputStride: g.outputSize,
+                    groupSize: group, columns: columns.pointer, product: product.pointer)
         return output
     }
 
@@ -78,13 +82,15 @@ public final class Convolution: Layer {
         let g = geometry(for: input.shape)
         inputGradient.resize(to: input.shape)
         inputGradient.zero()
-        columnGradient.resize(to: [g.columnRows * g.columnCount])
+        let group = convGroupSize(g, batch: input.shape[0])
+        columnGradient.resize(to: [g.columnRows * g.columnCount * group])
         convBackward(x: input.pointer, inputStride: g.inputSize, weight: weight.value.pointer,
                      threshold: threshold?.value.pointer, g, batch: input.shape[0],
                      dy: dy.pointer, outputStride: g.outputSize,
                      dx: inputGradient.pointer, dxStride: g.inputSize,
                      dWeight: weight.grad.pointer, dBias: bias?.grad.pointer, dThreshold: threshold?.grad.pointer,
-                     columns: columns.pointer, columnGradient: columnGradient.pointer)
+                     groupSize: group, columns: columns.pointer, product: product.pointer,
+                     columnGradient: columnGradient.pointer)
         return inputGradient
     }
 }

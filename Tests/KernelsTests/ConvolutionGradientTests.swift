@@ -3,7 +3,9 @@ import Tensor
 import Testing
 
 /// Forward and backward of convolution (plain and ConvReLU) on Double arrays.
-private func convCheck(_ g: ConvGeometry, batch: Int, bias: Bool, thresholds: Bool, seed: UInt64) -> [String] {
+/// `groupSize` samples share a column matrix; 1 takes the direct path, others the grouped one.
+private func convCheck(_ g: ConvGeometry, batch: Int, bias: Bool, thresholds: Bool, seed: UInt64, groupSize: Int = 2) -> [String] {
+    let columnCount = g.columnRows * g.columnCount * groupSize, productCount = g.outChannels * g.columnCount * groupSize
     var rng = RNG(seed: seed, stream: "conv")
     var inputs: GradientCheck.Values = [
         "x": randomValues(batch * g.inputSize, &rng),
@@ -14,18 +16,16 @@ private func convCheck(_ g: ConvGeometry, batch: Int, bias: Bool, thresholds: Bo
 
     let forward: (GradientCheck.Values) -> [Double] = { v in
         var y = [Double](repeating: 0, count: batch * g.outputSize)
-        var col = [Double](repeating: 0, count: g.columnRows * g.columnCount)
+        var col = [Double](repeating: 0, count: columnCount), product = [Double](repeating: 0, count: productCount)
         let b = v["b"], theta = v["theta"]
-        y.withUnsafeMutableBufferPointer { yp in
-            col.withUnsafeMutableBufferPointer { cp in
-                b.withOptionalPointer { bp in
-                    theta.withOptionalPointer { tp in
-                        convForward(x: v["x"]!, inputStride: g.inputSize, weight: v["w"]!, bias: bp, threshold: tp, g,
-                                    batch: batch, y: yp.baseAddress!, outputStride: g.outputSize, columns: cp.baseAddress!)
-                    }
+        withPointers(&y) { yp in withPointers(&col) { cp in withPointers(&product) { pp in
+            b.withOptionalPointer { bp in
+                theta.withOptionalPointer { tp in
+                    convForward(x: v["x"]!, inputStride: g.inputSize, weight: v["w"]!, bias: bp, threshold: tp, g,
+                                batch: batch, y: yp, outputStride: g.outputSize, groupSize: groupSize, columns: cp, product: pp)
                 }
             }
-        }
+        } } }
         return y
     }
     let backward: (GradientCheck.Values, [Double]) -> GradientCheck.Values = { v, dy in
@@ -33,17 +33,17 @@ private func convCheck(_ g: ConvGeometry, batch: Int, bias: Bool, thresholds: Bo
         var dw = [Double](repeating: 0, count: g.weightCount)
         var db = [Double](repeating: 0, count: g.outChannels)
         var dtheta = [Double](repeating: 0, count: g.columnRows)
-        var col = [Double](repeating: 0, count: g.columnRows * g.columnCount)
-        var dcol = col
+        var col = [Double](repeating: 0, count: columnCount), dcol = col
+        var product = [Double](repeating: 0, count: productCount)
         withPointers(&dx) { dxp in withPointers(&dw) { dwp in withPointers(&db) { dbp in
-            withPointers(&dtheta) { dtp in withPointers(&col) { cp in withPointers(&dcol) { dcp in
+            withPointers(&dtheta) { dtp in withPointers(&col) { cp in withPointers(&dcol) { dcp in withPointers(&product) { pp in
                 v["theta"].withOptionalPointer { tp in
                     convBackward(x: v["x"]!, inputStride: g.inputSize, weight: v["w"]!, threshold: tp, g, batch: batch,
                                  dy: dy, outputStride: g.outputSize, dx: dxp, dxStride: g.inputSize, dWeight: dwp,
                                  dBias: bias ? dbp : nil, dThreshold: thresholds ? dtp : nil,
-                                 columns: cp, columnGradient: dcp)
+                                 groupSize: groupSize, columns: cp, product: pp, columnGradient: dcp)
                 }
-            } } }
+            } } } }
         } } }
         var grads: GradientCheck.Values = ["x": dx, "w": dw]
         if bias { grads["b"] = db }
@@ -63,9 +63,10 @@ extension Optional where Wrapped == [Double] {
 }
 
 @Suite struct ConvolutionGradients {
-    @Test func conv1dWithBiasAndThresholds() {
+    @Test(arguments: [1, 2, 3])
+    func conv1dWithBiasAndThresholds(groupSize: Int) {
         let g = ConvGeometry.conv1d(inChannels: 3, outChannels: 4, length: 11, kernel: 3)
-        #expect(convCheck(g, batch: 2, bias: true, thresholds: true, seed: 1) == [])
+        #expect(convCheck(g, batch: 3, bias: true, thresholds: true, seed: 1, groupSize: groupSize) == [])
     }
 
     @Test func conv1dPaddedStridedThresholds() {
@@ -105,11 +106,12 @@ extension Optional where Wrapped == [Double] {
         let w = randomValues(g.weightCount, &rng), theta = randomValues(g.columnRows, &rng)
         func run(_ x: [Double], stride: Int) -> [Double] {
             var y = [Double](repeating: 0, count: batch * g.outputSize)
-            var col = [Double](repeating: 0, count: g.columnRows * g.columnCount)
-            withPointers(&y) { yp in withPointers(&col) { cp in
+            var col = [Double](repeating: 0, count: g.columnRows * g.columnCount * batch)
+            var product = [Double](repeating: 0, count: g.outputSize * batch)
+            withPointers(&y) { yp in withPointers(&col) { cp in withPointers(&product) { pp in
                 convForward(x: x, inputStride: stride, weight: w, bias: nil, threshold: theta, g, batch: batch,
-                            y: yp, outputStride: g.outputSize, columns: cp)
-            } }
+                            y: yp, outputStride: g.outputSize, groupSize: batch, columns: cp, product: pp)
+            } } }
             return y
         }
         #expect(run(buffer, stride: wide) == run(compact, stride: g.inputSize))
