@@ -7,6 +7,11 @@ public struct ParameterCounts: Sendable, Equatable {
         /// The layer's dotted name: a parameter name without its last component ("block1.layer0.conv").
         public var layer: String
         public var count: Int
+
+        public init(layer: String, count: Int) {
+            self.layer = layer
+            self.count = count
+        }
     }
 
     /// One entry per layer that has parameters, in the network's order.
