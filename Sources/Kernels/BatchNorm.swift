@@ -38,11 +38,11 @@ public func batchNormForward<T: BLASFloat>(x: UnsafePointer<T>, inputStride: Int
         let inv = 1 / (variance + epsilon).squareRoot()
         mean[c] = mu
         inverseStd[c] = inv
-        let scale = gamma[c] * inv, shift = beta[c] - mu * scale
+        let scale = gamma[c] * inv, shift = beta[c]
         for n in 0..<batch {
             let xc = x + n * inputStride + c * size
             let yc = y + (n * channels + c) * size
-            for i in 0..<size { yc[i] = xc[i] * scale + shift }
+            for i in 0..<size { yc[i] = (xc[i] - mu) * scale + shift }
         }
     }
 }

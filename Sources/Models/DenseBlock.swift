@@ -1,0 +1,183 @@
+import Kernels
+import NN
+import Tensor
+
+/// A dense block (Huang et al.) whose layers share one feature buffer (N, C_final, H, W).
+///
+/// The block input is copied into the first C0 channels once; layer i normalises the channel
+/// prefix it sees (C0 + i·k channels, read in place with a sample stride of C_final·H·W) and its
+/// last convolution writes its k new channels straight into the buffer after that prefix. So the
+/// concatenations never copy the growing feature map, and the buffer itself is the block output.
+/// Backward runs the layers in reverse over one gradient buffer of the same shape, into which
+/// every layer's batch-norm and convolution backward accumulate: by the time layer i runs, the
+/// gradients of its k channels are complete, since only later layers read them.
+public final class DenseBlock: Layer {
+    public let inChannels: Int
+    public let outChannels: Int
+    let layers: [DenseLayer]
+
+    private let features = Tensor()
+    private let featureGradient = Tensor()
+    private let inputGradient = Tensor()
+    // The exit convolutions run one after another, so they share one pair of column workspaces.
+    private let columns = Tensor()
+    private let columnGradient = Tensor()
+
+    /// `bottleneck`: each layer first reduces its input to 4·growth channels with a 1×1
+    /// convolution (DenseNet-B). ConvReLU at `site` puts thresholds on every convolution of the
+    /// block in place of the activations before them.
+    public init(inChannels: Int, layerCount: Int, growthRate: Int, bottleneck: Bool,
+                activation: ImageActivation, site: ActivationSite, batchNormMomentum: Float) {
+        self.inChannels = inChannels
+        outChannels = inChannels + layerCount * growthRate
+        layers = (0..<layerCount).map { i in
+            DenseLayer(inChannels: inChannels + i * growthRate, growthRate: growthRate, bottleneck: bottleneck,
+                       activation: activation, site: site, batchNormMomentum: batchNormMomentum)
+        }
+    }
+
+    public var parameters: [NamedParameter] {
+        layers.enumerated().flatMap { i, layer in
+            layer.parameters.map { NamedParameter("layer\(i).\($0.name)", $0.parameter) }
+        }
+    }
+
+    public var buffers: [NamedBuffer] {
+        layers.enumerated().flatMap { i, layer in
+            layer.buffers.map { NamedBuffer("layer\(i).\($0.name)", $0.tensor) }
+        }
+    }
+
+    public func forward(_ x: Tensor, _ context: RunContext) -> Tensor {
+        precondition(x.shape.count == 4 && x.shape[1] == inChannels, "DenseBlock: input \(x.shape) does not have \(inChannels) channels")
+        let (batch, planeSize) = (x.shape[0], x.shape[2] * x.shape[3])
+        let sampleStride = outChannels * planeSize
+        features.resize(to: [batch, outChannels, x.shape[2], x.shape[3]])
+        for n in 0..<batch {
+            (features.pointer + n * sampleStride).update(from: x.pointer + n * inChannels * planeSize, count: inChannels * planeSize)
+        }
+        let workspace = layers.map { $0.exitGeometry(height: x.shape[2], width: x.shape[3]) }
+            .map { $0.columnRows * $0.columnCount }.max() ?? 0
+        columns.resize(to: [workspace])
+        columnGradient.resize(to: [workspace])
+        for layer in layers { layer.forward(features, context, columns: columns) }
+        return features
+    }
+
+    public func backward(_ dy: Tensor) -> Tensor {
+        precondition(dy.shape == features.shape, "DenseBlock: gradient \(dy.shape) for output \(features.shape)")
+        let (batch, planeSize) = (features.shape[0], features.shape[2] * features.shape[3])
+        // Starting from dy is zeroing once and accumulating the gradient from after the block.
+        featureGradient.resize(to: features.shape)
+        featureGradient.copy(from: dy)
+        for layer in layers.reversed() {
+            layer.backward(features, featureGradient, columns: columns, columnGradient: columnGradient)
+        }
+        inputGradient.resize(to: [batch, inChannels, features.shape[2], features.shape[3]])
+        for n in 0..<batch {
+            (inputGradient.pointer + n * inChannels * planeSize)
+                .update(from: featureGradient.pointer + n * outChannels * planeSize, count: inChannels * planeSize)
+        }
+        return inputGradient
+    }
+}
+
+/// One layer of a dense block: BN over the block buffer's channel prefix, then `body` on
+/// contiguous data (the activation; with a bottleneck also 1×1 conv → BN → activation), then
+/// the 3×3 exit convolution writing its `growthRate` channels into the block buffer.
+/// Names follow the fixtures: `bn`, `act`, `conv` without a bottleneck; `bn1`, `act1`, `conv1`,
+/// `bn2`, `act2`, `conv2` with one.
+final class DenseLayer {
+    let inChannels: Int
+    let norm: BatchNorm
+    let body = Sequential()
+    let conv: Convolution
+    private let normName: String
+    private let convName: String
+
+    private var trained = false
+    private let normalized = Tensor()
+    private let batchMean: Tensor
+    private let batchInverseStd: Tensor
+    private var convInput = Tensor()
+    private let convInputGradient = Tensor()
+
+    init(inChannels: Int, growthRate: Int, bottleneck: Bool, activation: ImageActivation, site: ActivationSite,
+         batchNormMomentum: Float) {
+        self.inChannels = inChannels
+        let fused = activation.fusesIntoConvolution(at: site)
+        norm = BatchNorm(channels: inChannels, momentum: batchNormMomentum)
+        batchMean = Tensor(shape: [inChannels])
+        batchInverseStd = Tensor(shape: [inChannels])
+        var convChannels = inChannels
+        if bottleneck {
+            let width = 4 * growthRate
+            if !fused { body.appendActivation(activation.elementwiseLayer(at: site, channels: inChannels), name: "act1") }
+            body.append(Convolution(.two, inChannels: inChannels, outChannels: width, kernelSize: 1, bias: false,
+                                    thresholds: fused), name: "conv1")
+            body.append(BatchNorm(channels: width, momentum: batchNormMomentum), name: "bn2")
+            if !fused { body.appendActivation(activation.elementwiseLayer(at: site, channels: width), name: "act2") }
+            convChannels = width
+            (normName, convName) = ("bn1", "conv2")
+        } else {
+            if !fused { body.appendActivation(activation.elementwiseLayer(at: site, channels: inChannels), name: "act") }
+            (normName, convName) = ("bn", "conv")
+        }
+        conv = Convolution(.two, inChannels: convChannels, outChannels: growthRate, kernelSize: 3, padding: 1,
+                           bias: false, thresholds: fused)
+    }
+
+    var parameters: [NamedParameter] {
+        norm.parameters.map { NamedParameter("\(normName).\($0.name)", $0.parameter) } + body.parameters
+            + conv.parameters.map { NamedParameter("\(convName).\($0.name)", $0.parameter) }
+    }
+
+    var buffers: [NamedBuffer] {
+        norm.buffers.map { NamedBuffer("\(normName).\($0.name)", $0.tensor) } + body.buffers
+    }
+
+    func exitGeometry(height: Int, width: Int) -> ConvGeometry {
+        ConvGeometry(inChannels: conv.inChannels, outChannels: conv.outChannels, inHeight: height, inWidth: width,
+                     kernelHeight: 3, kernelWidth: 3, padding: 1)
+    }
+
+    /// Reads the first `inChannels` channels of `features` and writes the next `growthRate`.
+    func forward(_ features: Tensor, _ context: RunContext, columns: Tensor) {
+        let (batch, height, width) = (features.shape[0], features.shape[2], features.shape[3])
+        let planeSize = height * width, sampleStride = features.shape[1] * planeSize
+        trained = context.training
+        normalized.resize(to: [batch, inChannels, height, width])
+        batchNormForward(x: features.pointer, inputStride: sampleStride, batch: batch, channels: inChannels, size: planeSize,
+                         gamma: norm.gamma.value.pointer, beta: norm.beta.value.pointer,
+                         runningMean: norm.runningMean.pointer, runningVar: norm.runningVar.pointer,
+                         training: context.training, momentum: norm.momentum, epsilon: norm.epsilon,
+                         mean: batchMean.pointer, inverseStd: batchInverseStd.pointer, y: normalized.pointer)
+        convInput = body.forward(normalized, context)
+        let g = exitGeometry(height: height, width: width)
+        convForward(x: convInput.pointer, inputStride: g.inputSize, weight: conv.weight.value.pointer, bias: nil,
+                    threshold: conv.threshold?.value.pointer, g, batch: batch,
+                    y: features.pointer + inChannels * planeSize, outputStride: sampleStride, columns: columns.pointer)
+    }
+
+    /// Takes the gradient of its new channels from `featureGradient` and accumulates the
+    /// gradient of its input prefix into it.
+    func backward(_ features: Tensor, _ featureGradient: Tensor, columns: Tensor, columnGradient: Tensor) {
+        let (batch, height, width) = (features.shape[0], features.shape[2], features.shape[3])
+        let planeSize = height * width, sampleStride = features.shape[1] * planeSize
+        let g = exitGeometry(height: height, width: width)
+        convInputGradient.resize(to: convInput.shape)
+        convInputGradient.zero()
+        convBackward(x: convInput.pointer, inputStride: g.inputSize, weight: conv.weight.value.pointer,
+                     threshold: conv.threshold?.value.pointer, g, batch: batch,
+                     dy: featureGradient.pointer + inChannels * planeSize, outputStride: sampleStride,
+                     dx: convInputGradient.pointer, dxStride: g.inputSize,
+                     dWeight: conv.weight.grad.pointer, dBias: nil, dThreshold: conv.threshold?.grad.pointer,
+                     columns: columns.pointer, columnGradient: columnGradient.pointer)
+        let normalizedGradient = body.backward(convInputGradient)
+        batchNormBackward(x: features.pointer, inputStride: sampleStride, batch: batch, channels: inChannels, size: planeSize,
+                          gamma: norm.gamma.value.pointer, mean: batchMean.pointer, inverseStd: batchInverseStd.pointer,
+                          training: trained, dy: normalizedGradient.pointer,
+                          dx: featureGradient.pointer, dxStride: sampleStride,
+                          dGamma: norm.gamma.grad.pointer, dBeta: norm.beta.grad.pointer)
+    }
+}
