@@ -19,9 +19,8 @@ public final class DenseBlock: Layer {
     private let features = Tensor()
     private let featureGradient = Tensor()
     private let inputGradient = Tensor()
-    // The exit convolutions run one after another, so they share one pair of column workspaces.
-    private let columns = Tensor()
-    private let columnGradient = Tensor()
+    // The exit convolutions run one after another, so they share one workspace.
+    private let workspace = ConvolutionWorkspace()
 
     /// `bottleneck`: each layer first reduces its input to 4·growth channels with a 1×1
     /// convolution (DenseNet-B). ConvReLU at `site` puts thresholds on every convolution of the
@@ -56,11 +55,7 @@ public final class DenseBlock: Layer {
         for n in 0..<batch {
             (features.pointer + n * sampleStride).update(from: x.pointer + n * inChannels * planeSize, count: inChannels * planeSize)
         }
-        let workspace = layers.map { $0.exitGeometry(height: x.shape[2], width: x.shape[3]) }
-            .map { $0.columnRows * $0.columnCount }.max() ?? 0
-        columns.resize(to: [workspace])
-        columnGradient.resize(to: [workspace])
-        for layer in layers { layer.forward(features, context, columns: columns) }
+        for layer in layers { layer.forward(features, context, workspace: workspace) }
         return features
     }
 
@@ -71,7 +66,7 @@ public final class DenseBlock: Layer {
         featureGradient.resize(to: features.shape)
         featureGradient.copy(from: dy)
         for layer in layers.reversed() {
-            layer.backward(features, featureGradient, columns: columns, columnGradient: columnGradient)
+            layer.backward(features, featureGradient, workspace: workspace)
         }
         inputGradient.resize(to: [batch, inChannels, features.shape[2], features.shape[3]])
         for n in 0..<batch {
@@ -142,7 +137,7 @@ final class DenseLayer {
     }
 
     /// Reads the first `inChannels` channels of `features` and writes the next `growthRate`.
-    func forward(_ features: Tensor, _ context: RunContext, columns: Tensor) {
+    func forward(_ features: Tensor, _ context: RunContext, workspace: ConvolutionWorkspace) {
         let (batch, height, width) = (features.shape[0], features.shape[2], features.shape[3])
         let planeSize = height * width, sampleStride = features.shape[1] * planeSize
         trained = context.training
@@ -154,17 +149,20 @@ final class DenseLayer {
                          mean: batchMean.pointer, inverseStd: batchInverseStd.pointer, y: normalized.pointer)
         convInput = body.forward(normalized, context)
         let g = exitGeometry(height: height, width: width)
+        let group = workspace.prepare(g, batch: batch, backward: false)
         convForward(x: convInput.pointer, inputStride: g.inputSize, weight: conv.weight.value.pointer, bias: nil,
                     threshold: conv.threshold?.value.pointer, g, batch: batch,
-                    y: features.pointer + inChannels * planeSize, outputStride: sampleStride, columns: columns.pointer)
+                    y: features.pointer + inChannels * planeSize, outputStride: sampleStride,
+                    groupSize: group, columns: workspace.columns.pointer, product: workspace.product.pointer)
     }
 
     /// Takes the gradient of its new channels from `featureGradient` and accumulates the
     /// gradient of its input prefix into it.
-    func backward(_ features: Tensor, _ featureGradient: Tensor, columns: Tensor, columnGradient: Tensor) {
+    func backward(_ features: Tensor, _ featureGradient: Tensor, workspace: ConvolutionWorkspace) {
         let (batch, height, width) = (features.shape[0], features.shape[2], features.shape[3])
         let planeSize = height * width, sampleStride = features.shape[1] * planeSize
         let g = exitGeometry(height: height, width: width)
+        let group = workspace.prepare(g, batch: batch, backward: true)
         convInputGradient.resize(to: convInput.shape)
         convInputGradient.zero()
         convBackward(x: convInput.pointer, inputStride: g.inputSize, weight: conv.weight.value.pointer,
@@ -172,7 +170,8 @@ final class DenseLayer {
                      dy: featureGradient.pointer + inChannels * planeSize, outputStride: sampleStride,
                      dx: convInputGradient.pointer, dxStride: g.inputSize,
                      dWeight: conv.weight.grad.pointer, dBias: nil, dThreshold: conv.threshold?.grad.pointer,
-                     columns: columns.pointer, columnGradient: columnGradient.pointer)
+                     groupSize: group, columns: workspace.columns.pointer, product: workspace.product.pointer,
+                     columnGradient: workspace.columnGradient.pointer)
         let normalizedGradient = body.backward(convInputGradient)
         batchNormBackward(x: features.pointer, inputStride: sampleStride, batch: batch, channels: inChannels, size: planeSize,
                           gamma: norm.gamma.value.pointer, mean: batchMean.pointer, inverseStd: batchInverseStd.pointer,

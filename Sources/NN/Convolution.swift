@@ -23,9 +23,7 @@ public final class Convolution: Layer {
     private var input = Tensor()
     private let output = Tensor()
     private let inputGradient = Tensor()
-    private let columns = Tensor()
-    private let product = Tensor()
-    private let columnGradient = Tensor()
+    private let workspace = ConvolutionWorkspace()
 
     public init(_ dimensions: Dimensions, inChannels: Int, outChannels: Int, kernelSize: Int,
                 stride: Int = 1, padding: Int = 0, bias: Bool = true, thresholds: Bool = false) {
@@ -68,13 +66,11 @@ public final class Convolution: Layer {
         let g = geometry(for: x.shape)
         let n = x.shape[0]
         output.resize(to: dimensions == .one ? [n, outChannels, g.outWidth] : [n, outChannels, g.outHeight, g.outWidth])
-        let group = convGroupSize(g, batch: n)
-        columns.resize(to: [g.columnRows * g.columnCount * group])
-        product.resize(to: [g.outChannels * g.columnCount * group])
+        let group = workspace.prepare(g, batch: n, backward: false)
         convForward(x: x.pointer, inputStride: g.inputSize, weight: weight.value.pointer,
                     bias: bias?.value.pointer, threshold: threshold?.value.pointer, g, batch: n,
                     y: output.pointer, outputStride: g.outputSize,
-                    groupSize: group, columns: columns.pointer, product: product.pointer)
+                    groupSize: group, columns: workspace.columns.pointer, product: workspace.product.pointer)
         return output
     }
 
@@ -82,15 +78,14 @@ public final class Convolution: Layer {
         let g = geometry(for: input.shape)
         inputGradient.resize(to: input.shape)
         inputGradient.zero()
-        let group = convGroupSize(g, batch: input.shape[0])
-        columnGradient.resize(to: [g.columnRows * g.columnCount * group])
+        let group = workspace.prepare(g, batch: input.shape[0], backward: true)
         convBackward(x: input.pointer, inputStride: g.inputSize, weight: weight.value.pointer,
                      threshold: threshold?.value.pointer, g, batch: input.shape[0],
                      dy: dy.pointer, outputStride: g.outputSize,
                      dx: inputGradient.pointer, dxStride: g.inputSize,
                      dWeight: weight.grad.pointer, dBias: bias?.grad.pointer, dThreshold: threshold?.grad.pointer,
-                     groupSize: group, columns: columns.pointer, product: product.pointer,
-                     columnGradient: columnGradient.pointer)
+                     groupSize: group, columns: workspace.columns.pointer, product: workspace.product.pointer,
+                     columnGradient: workspace.columnGradient.pointer)
         return inputGradient
     }
 }
