@@ -75,3 +75,26 @@ struct Parameters: ParsableCommand {
         say(run.parameterTable())
     }
 }
+
+struct Bench: ParsableCommand {
+    static let configuration = CommandConfiguration(abstract: "Time training steps, inference and latency of the paper's models (ReLU and ConvReLU).")
+
+    @Option(help: "Workloads, comma-separated: charcnn, densenet.") var workloads = "charcnn,densenet"
+    @Option(help: "Timed steps per measurement (the median is reported).") var steps = 5
+    @Option(help: "Untimed warm-up steps.") var warmup = 2
+    @Option(help: "BLAS and worker threads.") var threads = 2
+    @Option(help: "Also write the results as JSON to this file.") var json: String?
+
+    func run() throws {
+        BLASRuntime.setThreadCount(threads)
+        say(BLASRuntime.summary)
+        let results = Benchmark.run(workloads: workloads.split(separator: ",").map(String.init), steps: steps, warmup: warmup,
+                                    log: { say($0) })
+        if let json {
+            let encoder = JSONEncoder()
+            encoder.keyEncodingStrategy = .convertToSnakeCase
+            encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
+            try encoder.encode(results).write(to: URL(fileURLWithPath: json))
+        }
+    }
+}
