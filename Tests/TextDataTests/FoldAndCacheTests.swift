@@ -172,3 +172,17 @@ import Testing
         }
     }
 }
+
+@Suite struct ChecksumTests {
+    /// Reference values from Python's `xxhash.xxh64(bytes(i * 7 % 256 for i in range(n)))`,
+    /// covering every tail length the algorithm distinguishes.
+    @Test(arguments: [
+        (0, 0xef46db3751d8e999), (1, 0xe934a84adb052768), (4, 0xae5acdc00a55ac41), (7, 0xd734a6b26f3da63e),
+        (8, 0x87116b3365b924eb), (12, 0x14b8433b9a14e611), (31, 0x0f187c62b1e722b7), (32, 0x91b0cb0931a8c629),
+        (36, 0xff889616afdd68c2), (45, 0x9364e111a6602f43), (100, 0x8e2272c08247d5db), (771, 0xaad89520c05fc497),
+    ] as [(Int, UInt64)])
+    func xxh64MatchesTheReference(length: Int, expected: UInt64) {
+        let bytes = (0..<length).map { UInt8($0 * 7 % 256) }
+        #expect(bytes.withUnsafeBytes(XXH64.hash) == expected)
+    }
+}
