@@ -25,8 +25,7 @@ struct SharedDataTests {
     }
 
     @Test func movieReviewsPreprocessLikeTheEncoder() throws {
-        let positive = try SourceFile(path: dataFolder + "/mr/rt-polarity.pos")
-        let negative = try SourceFile(path: dataFolder + "/mr/rt-polarity.neg")
+        let (positive, negative) = try CorpusReader.movieReviewFiles(inFolder: dataFolder + "/mr")
         let samples = try CorpusReader.readMovieReviews(positive: positive, negative: negative)
         #expect(samples.count == 10462 && samples.filter { $0.label == 1 }.count == 5231)
         let folds = FoldAssignment.stratified(samples, seed: 1)
