@@ -30,19 +30,24 @@ let package = Package(
         .target(name: "TextData", dependencies: ["Tensor", "Archive", "CICUShim"]),
         .target(name: "ImageData", dependencies: ["Tensor", "Archive"]),
         .target(name: "Training", dependencies: ["Tensor", "Kernels", "NN", "Models"]),
+        // Run configurations, data sources and the commands behind the CLI.
+        .target(name: "Experiments", dependencies: ["Tensor", "Kernels", "NN", "Models", "TextData", "ImageData", "Training"]),
+        // Helpers shared by the test targets: fixture lookup and tolerance checks.
+        .target(name: "TestSupport", dependencies: ["Tensor"]),
         .executableTarget(name: "convrelu", dependencies: [
-            "Tensor", "Kernels", "NN", "Models", "TextData", "ImageData", "Training",
+            "Experiments", "Kernels",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
 
-        .testTarget(name: "TensorTests", dependencies: ["Tensor"]),
-        .testTarget(name: "KernelsTests", dependencies: ["Tensor", "Kernels"]),
-        .testTarget(name: "NNTests", dependencies: ["Tensor", "Kernels", "NN"]),
-        .testTarget(name: "ModelsTests", dependencies: ["Tensor", "NN", "Models"]),
+        .testTarget(name: "TensorTests", dependencies: ["TestSupport", "Tensor"]),
+        .testTarget(name: "KernelsTests", dependencies: ["TestSupport", "Tensor", "Kernels"]),
+        .testTarget(name: "NNTests", dependencies: ["TestSupport", "Tensor", "Kernels", "NN"]),
+        .testTarget(name: "ModelsTests", dependencies: ["TestSupport", "Tensor", "NN", "Models"]),
         .testTarget(name: "ArchiveTests", dependencies: ["Archive", "CZlib"]),
-        .testTarget(name: "TextDataTests", dependencies: ["Tensor", "Archive", "TextData"]),
-        .testTarget(name: "ImageDataTests", dependencies: ["Tensor", "Archive", "ImageData"]),
-        .testTarget(name: "TrainingTests", dependencies: ["Tensor", "NN", "Models", "Training"]),
-        .testTarget(name: "CLITests", dependencies: ["convrelu"]),
+        .testTarget(name: "TextDataTests", dependencies: ["TestSupport", "Tensor", "Archive", "TextData"]),
+        .testTarget(name: "ImageDataTests", dependencies: ["TestSupport", "Tensor", "Archive", "ImageData"]),
+        .testTarget(name: "TrainingTests", dependencies: ["TestSupport", "Tensor", "NN", "Models", "Training"]),
+        .testTarget(name: "ExperimentsTests", dependencies: ["TestSupport", "Models", "Training", "Experiments"]),
+        .testTarget(name: "CLITests", dependencies: ["TestSupport", "convrelu"]),
     ]
 )

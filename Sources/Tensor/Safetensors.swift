@@ -170,5 +170,9 @@ public struct Safetensors: Sendable {
 public struct SafetensorsError: Error, CustomStringConvertible, Sendable {
     public var path: String
     public var message: String
+    public init(path: String, message: String) {
+        self.path = path
+        self.message = message
+    }
     public var description: String { "\(path): \(message)" }
 }

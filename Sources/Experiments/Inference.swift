@@ -1,0 +1,123 @@
+import Foundation
+import Kernels
+import Models
+import NN
+import Tensor
+import TextData
+import Training
+
+/// A trained model rebuilt from a checkpoint: the run config stored in its metadata gives the
+/// architecture and the preprocessing, the tensors give the weights.
+struct RestoredRun {
+    let configuration: RunConfiguration
+    let model: Classifier
+
+    init(checkpointPath: String, overrides: [String: Any] = [:]) throws {
+        let checkpoint = try Checkpoint.read(path: checkpointPath)
+        guard let text = checkpoint.metadata["config"] else {
+            throw ConfigError(file: checkpointPath, key: nil, message: "the checkpoint has no run config in its metadata")
+        }
+        let source = "\(checkpointPath) (stored config)"
+        configuration = try RunConfiguration.parse(overrides.isEmpty ? text : try RunConfiguration.applying(overrides, to: text, file: source),
+                                                   file: source)
+        model = configuration.makeModel()
+        try checkpoint.restore(into: model)
+    }
+}
+
+public struct EvaluationReport: Sendable {
+    public var split: String
+    public var evaluation: Evaluation
+    public var classNames: [String]
+
+    public var text: String {
+        var lines = [String(format: "%@ accuracy: %.2f%% (%d of %d)", split, evaluation.accuracy * 100, evaluation.correct, evaluation.total)]
+        for (i, a) in evaluation.perClassAccuracy.enumerated() {
+            lines.append(String(format: "  %@: %.2f%%", classNames[safe: i] ?? String(i), a * 100))
+        }
+        lines.append("confusion matrix (rows: true class, columns: predicted):")
+        lines.append(evaluation.confusionTable(names: classNames))
+        return lines.joined(separator: "\n")
+    }
+
+    public var json: String {
+        let object: [String: Any] = ["split": split, "accuracy": evaluation.accuracy, "correct": evaluation.correct,
+                                     "total": evaluation.total, "per_class_accuracy": evaluation.perClassAccuracy,
+                                     "confusion": evaluation.confusion, "classes": classNames, "loss": evaluation.loss]
+        let data = try! JSONSerialization.data(withJSONObject: object, options: [.sortedKeys])
+        return String(decoding: data, as: UTF8.self)
+    }
+}
+
+public enum Evaluator {
+    public static func evaluate(checkpointPath: String, split: String, dataOverride: String?) throws -> EvaluationReport {
+        let run = try RestoredRun(checkpointPath: checkpointPath, overrides: dataOverride.map { ["data.path": $0] } ?? [:])
+        let c = run.configuration
+        BLASRuntime.setThreadCount(c.threads)
+        let splits = try c.textData!.prepare(threads: c.threads)
+        let source: BatchSource
+        switch split {
+        case "test": source = splits.test
+        case "train": source = splits.train
+        case "validation":
+            guard let v = splits.validation else {
+                throw ConfigError(file: c.file, key: "data.validation_fraction", message: "the run has no validation split")
+            }
+            source = v
+        default:
+            throw ConfigError(file: checkpointPath, key: nil, message: "unknown split '\(split)' (test, validation or train)")
+        }
+        return EvaluationReport(split: split, evaluation: Training.evaluate(run.model, on: source, batchSize: c.batchSize),
+                                classNames: c.textData!.dataset.classNames)
+    }
+}
+
+/// Classifies one sentence at a time with a text checkpoint, for `convrelu classify`.
+public final class SentenceClassifier {
+    let run: RestoredRun
+    let encoder: TextEncoder
+    let classNames: [String]
+    private let input: Tensor
+    private let probabilities: Tensor
+
+    public init(checkpointPath: String) throws {
+        run = try RestoredRun(checkpointPath: checkpointPath)
+        guard let data = run.configuration.textData else {
+            throw ConfigError(file: checkpointPath, key: "task", message: "classify needs a text model")
+        }
+        encoder = try TextEncoder(settings: data.settings)
+        classNames = data.dataset.classNames
+        input = Tensor(shape: [1, data.length])
+        probabilities = Tensor(shape: [1, data.classes])
+    }
+
+    public struct Prediction {
+        public var label: Int
+        public var name: String
+        public var probabilities: [Float]
+        public var error: String?
+
+        public func formatted(json: Bool) -> String {
+            if json {
+                let object: [String: Any] = error.map { ["error": $0] }
+                    ?? ["label": label, "name": name, "probabilities": probabilities.map(Double.init)]
+                return String(decoding: try! JSONSerialization.data(withJSONObject: object, options: [.sortedKeys]), as: UTF8.self)
+            }
+            if let error { return "error\t\(error)" }
+            return "\(label)\t\(name)\t" + probabilities.map { String(format: "%.4f", $0) }.joined(separator: " ")
+        }
+    }
+
+    /// The model's answer for one line; a line the encoder rejects gets an error, never a crash.
+    public func classify(_ line: String) -> Prediction {
+        let columns: [UInt8]
+        do { columns = try encoder.encode(fields: [line]) } catch {
+            return Prediction(label: -1, name: "", probabilities: [], error: "\(error)")
+        }
+        encodeColumns(columns, count: columns.count, into: input.pointer)
+        let logits = run.model.forward(input, .inference)
+        softmax(logits.pointer, classes: logits.count, into: probabilities.pointer)
+        let label = argmax(probabilities.pointer, count: probabilities.count)
+        return Prediction(label: label, name: classNames[safe: label] ?? String(label), probabilities: probabilities.array)
+    }
+}

@@ -1,0 +1,187 @@
+import Foundation
+import Tensor
+import TextData
+import Training
+
+public enum TextDataset: String, CaseIterable, Sendable {
+    case mr
+    case agNews = "ag_news"
+    case yelpFull = "yelp_full"
+
+    public var classes: Int {
+        switch self {
+        case .mr: 2
+        case .agNews: 4
+        case .yelpFull: 5
+        }
+    }
+
+    /// Class names for reports (MR: by file; AG: classes.txt; Yelp: stars).
+    public var classNames: [String] {
+        switch self {
+        case .mr: ["negative", "positive"]
+        case .agNews: ["World", "Sports", "Business", "Sci/Tech"]
+        case .yelpFull: ["1 star", "2 stars", "3 stars", "4 stars", "5 stars"]
+        }
+    }
+
+    /// Text fields per CSV row (after the class).
+    var textFields: Int { self == .agNews ? 2 : 1 }
+}
+
+/// The `data` section of a text run: which corpus, where, which split and how to quantise it.
+public struct TextDataConfiguration {
+    public var dataset: TextDataset
+    /// The dataset's folder.
+    public var path: String
+    /// Where preprocessed caches (and MR's fold file) are kept and reused.
+    public var cacheFolder: String
+    /// MR: the test fold (0-based) of a `folds`-fold stratified split drawn with `foldSeed`.
+    public var fold: Int
+    public var folds: Int
+    public var foldSeed: UInt64
+    /// Share of the training part held out for validation (early stopping, best checkpoint).
+    public var validationFraction: Double
+    /// CSV datasets: file names inside `path`.
+    public var trainFile: String
+    public var testFile: String
+    /// Use at most this many training samples (quick runs and tests); nil for all.
+    public var trainLimit: Int?
+    public var settings: PreprocessingSettings
+
+    public var classes: Int { dataset.classes }
+    public var alphabetSize: Int { settings.quantization.alphabet.size }
+    public var length: Int { settings.quantization.length }
+
+    public init(_ data: ConfigObject) throws {
+        dataset = try data.choice("dataset")
+        path = try data.string("path")
+        cacheFolder = try data.string("cache", default: "cache")
+        folds = try data.int("folds", default: 10, range: 2...100)
+        fold = try data.int("fold", default: 0, range: 0...(folds - 1))
+        foldSeed = UInt64(try data.int("fold_seed", default: 0, range: 0...Int(Int32.max)))
+        validationFraction = try data.double("validation_fraction", default: 0, range: 0...0.5)
+        trainFile = try data.string("train_file", default: "train.csv")
+        testFile = try data.string("test_file", default: "test.csv")
+        trainLimit = data.has("train_limit") ? try data.int("train_limit", range: 1...Int.max) : nil
+        data.skip("train_limit")
+        let alphabet = try data.int("alphabet", default: 69, range: 69...70)
+        let transliterate = try data.bool("transliterate", default: true)
+        settings = PreprocessingSettings(
+            encoding: dataset == .mr ? .latin1 : .auto,
+            normalization: NormalizationSettings(nfkc: try data.bool("nfkc", default: true),
+                                                 caseFolding: try data.bool("case_fold", default: true),
+                                                 transliteration: transliterate ? .latinToASCII : .none),
+            quantization: QuantizationSettings(alphabet: alphabet == 69 ? .zhang69 : .zhang70Newline,
+                                               length: try data.int("length", default: 1014, range: 1...100_000),
+                                               joinOrder: try data.bool("join_last_field_first", default: true) ? .lastFieldFirst : .firstFieldFirst))
+        if dataset != .mr && (data.has("fold") || data.has("folds") || data.has("fold_seed")) {
+            throw ConfigError(file: data.file, key: "data.fold", message: "folds apply to MR only; \(dataset.rawValue) has a fixed train/test split")
+        }
+    }
+
+    /// A short, stable tag of the preprocessing settings, so caches of different settings never collide.
+    var settingsTag: String {
+        let n = settings.normalization, q = settings.quantization
+        return "l\(q.length)-a\(q.alphabet.size)-j\(q.joinOrder.rawValue)-n\(n.nfkc ? 1 : 0)\(n.caseFolding ? 1 : 0)\(n.transliteration.rawValue)"
+    }
+}
+
+/// Training, validation and test sets of a text run, from preprocessed caches (built on first use).
+public struct TextSplits {
+    public var train: TextCacheSource
+    public var validation: TextCacheSource?
+    public var test: TextCacheSource
+}
+
+extension TextDataConfiguration {
+    /// Opens (or builds) the caches and splits them. `progress` reports preprocessing.
+    public func prepare(threads: Int, progress: TextPreprocessor.Progress? = nil, log: (String) -> Void = { _ in }) throws -> TextSplits {
+        try FileManager.default.createDirectory(atPath: cacheFolder, withIntermediateDirectories: true)
+        var trainIndices: [Int], testIndices: [Int]
+        let trainCache: TextCache, testCache: TextCache
+        switch dataset {
+        case .mr:
+            let cache = try openOrBuild(name: "mr-k\(folds)-s\(foldSeed)", log: log) { cachePath in
+                let positive = try SourceFile(path: "\(path)/rt-polarity.pos")
+                let negative = try SourceFile(path: "\(path)/rt-polarity.neg")
+                let foldFile = "\(cacheFolder)/mr-folds-k\(folds)-s\(foldSeed).tsv"
+                let samples = try CorpusReader.readMovieReviews(positive: positive, negative: negative)
+                let assignment: FoldAssignment
+                if FileManager.default.fileExists(atPath: foldFile) {
+                    assignment = try FoldAssignment.read(from: foldFile)
+                } else {
+                    assignment = FoldAssignment.stratified(samples, foldCount: folds, seed: foldSeed)
+                    try assignment.write(to: foldFile)
+                    log("wrote the fold assignment to \(foldFile)")
+                }
+                _ = try TextPreprocessor.preprocessMovieReviews(positive: positive, negative: negative, folds: assignment,
+                                                                settings: settings, to: cachePath, threads: threads, progress: progress)
+            }
+            (trainIndices, testIndices) = cache.split(testFold: fold)
+            (trainCache, testCache) = (cache, cache)
+        case .agNews, .yelpFull:
+            let format = CSVFormat(classCount: dataset.classes, textFieldCount: dataset.textFields)
+            func build(_ file: String, _ split: String) throws -> TextCache {
+                try openOrBuild(name: "\(dataset.rawValue)-\(split)-\((file as NSString).deletingPathExtension)", log: log) { cachePath in
+                    _ = try TextPreprocessor.preprocessCSV(try SourceFile(path: "\(path)/\(file)"), format: format,
+                                                           dataset: dataset.rawValue, settings: settings, to: cachePath,
+                                                           threads: threads, progress: progress)
+                }
+            }
+            trainCache = try build(trainFile, "train")
+            testCache = try build(testFile, "test")
+            trainIndices = Array(0..<trainCache.count)
+            testIndices = Array(0..<testCache.count)
+        }
+        // Validation comes out of the training part, drawn with the data seed so that every run
+        // seed sees the same split.
+        var rng = RNG(seed: foldSeed, stream: "validation")
+        rng.shuffle(&trainIndices)
+        let validationCount = Int((Double(trainIndices.count) * validationFraction).rounded())
+        let validation = Array(trainIndices.prefix(validationCount)).sorted()
+        var train = Array(trainIndices.dropFirst(validationCount)).sorted()
+        if let trainLimit { train = Array(train.prefix(trainLimit)) }
+        return TextSplits(train: TextCacheSource(trainCache, samples: train),
+                          validation: validation.isEmpty ? nil : TextCacheSource(trainCache, samples: validation),
+                          test: TextCacheSource(testCache, samples: testIndices))
+    }
+
+    private func openOrBuild(name: String, log: (String) -> Void, build: (String) throws -> Void) throws -> TextCache {
+        let cachePath = "\(cacheFolder)/\(name)-\(settingsTag).crtext"
+        if !FileManager.default.fileExists(atPath: cachePath) {
+            log("preprocessing \(dataset.rawValue) into \(cachePath)")
+            try build(cachePath)
+        }
+        return try TextCache(path: cachePath, expecting: settings, dataset: dataset.rawValue)
+    }
+}
+
+/// Samples of a text cache as char-CNN input: (N, length) alphabet rows as Float, -1 for none.
+public final class TextCacheSource: BatchSource {
+    public let cache: TextCache
+    public let samples: [Int]
+    private var columns: [UInt8] = []
+
+    public init(_ cache: TextCache, samples: [Int]) {
+        self.cache = cache
+        self.samples = samples
+    }
+
+    public var sampleCount: Int { samples.count }
+    public var classes: Int { cache.classCount }
+
+    public func fill(_ batch: Batch, indices: ArraySlice<Int>, augmentationSeed: UInt64?) {
+        let length = cache.length
+        batch.input.resize(to: [indices.count, length])
+        batch.labels = indices.map { Int32(cache.label(samples[$0])) }
+        if columns.count < indices.count * length { columns = [UInt8](repeating: 0, count: indices.count * length) }
+        columns.withUnsafeMutableBufferPointer { cache.gather(indices.map { samples[$0] }, into: $0) }
+        encodeColumns(columns, count: indices.count * length, into: batch.input.pointer)
+    }
+}
+
+/// Alphabet rows as model input: 255 (no character) becomes -1.
+func encodeColumns(_ columns: [UInt8], count: Int, into output: UnsafeMutablePointer<Float>) {
+    for i in 0..<count { output[i] = columns[i] == Quantizer.emptyColumn ? -1 : Float(columns[i]) }
+}

@@ -1,0 +1,101 @@
+import Foundation
+import Kernels
+import Models
+import NN
+import Tensor
+import Training
+
+/// A configured run: prepares its data, builds and initialises the model, trains with logs and
+/// checkpoints, and reports the test accuracy.
+public final class TrainingRun {
+    public let configuration: RunConfiguration
+    private let log: (String) -> Void
+
+    public init(configPath: String, overrides: [String: Any], log: @escaping (String) -> Void) throws {
+        configuration = try RunConfiguration.load(path: configPath, overrides: overrides)
+        self.log = log
+    }
+
+    public init(configuration: RunConfiguration, log: @escaping (String) -> Void) {
+        self.configuration = configuration
+        self.log = log
+    }
+
+    func prepareText() throws -> TextSplits {
+        let bar = ProgressBar(label: "preprocess", unit: "B")
+        defer { bar.finish() }
+        return try configuration.textData!.prepare(threads: configuration.threads, progress: { bar.update(done: $0, total: $1) },
+                                                  log: log)
+    }
+
+    public func preprocessOnly() throws {
+        let splits = try prepareText()
+        log("train \(splits.train.sampleCount), validation \(splits.validation?.sampleCount ?? 0), test \(splits.test.sampleCount) samples; cache \(splits.train.cache.path)")
+    }
+
+    public func parameterTable() -> String {
+        parameterCountTable(configuration.makeModel())
+    }
+
+    /// Trains as configured and returns the trainer (with its history).
+    @discardableResult
+    public func train(resume: Bool) throws -> Trainer {
+        let c = configuration
+        BLASRuntime.setThreadCount(c.threads)
+        let splits = try prepareText()
+        log("data: train \(splits.train.sampleCount), validation \(splits.validation?.sampleCount ?? 0), test \(splits.test.sampleCount)")
+        let model = c.makeModel()
+        c.initialization.apply(to: model.parameters, seed: c.seed)
+        let stepsPerEpoch = (splits.train.sampleCount + c.batchSize - 1) / c.batchSize
+        let trainer = Trainer(model: model, optimizer: c.makeOptimizer(), schedule: c.schedule(stepsPerEpoch: stepsPerEpoch),
+                              batchSize: c.batchSize, seed: c.seed, runFolder: c.output,
+                              metadata: ["config": c.text, "config_file": c.file])
+        trainer.earlyStoppingPatience = c.earlyStoppingPatience
+        if resume {
+            try trainer.resume()
+            log("resumed from \(trainer.lastCheckpointPath) after epoch \(trainer.epochsDone)")
+        } else if FileManager.default.fileExists(atPath: trainer.lastCheckpointPath) {
+            throw TrainerError(description: "\(c.output) already holds a run: pass --resume to continue it, or choose another output folder")
+        }
+        log("model: \(model.parameters.reduce(0) { $0 + $1.parameter.count }) parameters; \(c.epochs) epochs of \(stepsPerEpoch) steps, batch \(c.batchSize), seed \(c.seed)")
+        let bar = ProgressBar(label: "train", unit: "samples")
+        trainer.onBatch = { [unowned trainer] done, total, loss in
+            bar.update(done: done, total: total, detail: String(format: "epoch %d loss %.4f", trainer.epochsDone + 1, loss))
+        }
+        trainer.onEpoch = { [log] record in
+            bar.finish()
+            log(TrainingRun.describe(record))
+        }
+        try trainer.run(epochs: c.epochs, train: splits.train, validation: splits.validation, test: splits.test)
+        if trainer.stoppedEarly {
+            log("early stopping: no validation improvement for \(c.earlyStoppingPatience ?? 0) epochs")
+        }
+        if let last = trainer.history.last, let test = last.testAccuracy {
+            let tail = trainer.history.suffix(3).compactMap(\.testAccuracy)
+            log(String(format: "test accuracy: %.2f%% (epoch %d); mean of the last %d epochs %.2f%%", test * 100, last.epoch,
+                       tail.count, tail.reduce(0, +) / Double(tail.count) * 100))
+        }
+        return trainer
+    }
+
+    static func describe(_ r: EpochRecord) -> String {
+        var s = String(format: "epoch %3d  lr %.2e  train loss %.4f acc %.2f%%", r.epoch, r.learningRate, r.trainLoss, r.trainAccuracy * 100)
+        if let v = r.validationAccuracy { s += String(format: "  val %.2f%%", v * 100) }
+        if let t = r.testAccuracy { s += String(format: "  test %.2f%%", t * 100) }
+        s += String(format: "  %.0f samples/s  %.1fs", r.samplesPerSecond, r.seconds)
+        return s
+    }
+}
+
+/// Per-layer parameter counts and the total, as a table.
+public func parameterCountTable(_ model: Layer) -> String {
+    let rows = model.parameters.map { ($0.name, $0.parameter.value.shape, $0.parameter.count) }
+    let width = max(10, rows.map(\.0.count).max() ?? 0)
+    var lines = rows.map { name, shape, count in
+        name.padding(toLength: width, withPad: " ", startingAt: 0) + "  "
+            + "\(shape)".padding(toLength: 20, withPad: " ", startingAt: 0) + String(format: "%12d", count)
+    }
+    let total = rows.reduce(0) { $0 + $1.2 }
+    lines.append("total".padding(toLength: width + 22, withPad: " ", startingAt: 0) + String(format: "%12d", total))
+    return lines.joined(separator: "\n")
+}

@@ -1,0 +1,105 @@
+/// How many values a learnable activation parameter (θ of AdaReLU, α of PReLU) has for
+/// (N, C, S) data: one per element of a sample (C·S), per channel (C) or per layer (1).
+public enum ParameterSharing: String, Sendable, CaseIterable, Codable {
+    case element, channel, layer
+
+    public func parameterCount(channels: Int, size: Int) -> Int {
+        switch self {
+        case .element: channels * size
+        case .channel: channels
+        case .layer: 1
+        }
+    }
+
+    /// Index of channel c's first parameter, and the step between spatial positions.
+    @inlinable func layout(channel c: Int, size: Int) -> (base: Int, step: Int) {
+        switch self {
+        case .element: (c * size, 1)
+        case .channel: (c, 0)
+        case .layer: (0, 0)
+        }
+    }
+}
+
+/// AdaReLU: y = max(x, θ). ReLU is θ = 0 with sharing `.layer`.
+@inlinable
+public func thresholdForward<T: BLASFloat>(x: UnsafePointer<T>, batch: Int, channels: Int, size: Int,
+                                           theta: UnsafePointer<T>, sharing: ParameterSharing,
+                                           y: UnsafeMutablePointer<T>) {
+    for n in 0..<batch {
+        for c in 0..<channels {
+            let (base, step) = sharing.layout(channel: c, size: size)
+            let o = (n * channels + c) * size
+            if step == 0 {
+                let t = theta[base]
+                for i in 0..<size { y[o + i] = max(x[o + i], t) }
+            } else {
+                for i in 0..<size { y[o + i] = max(x[o + i], theta[base + i]) }
+            }
+        }
+    }
+}
+
+/// The gradient goes to x where x > θ and to θ where x <= θ. Overwrites dx, accumulates dθ.
+@inlinable
+public func thresholdBackward<T: BLASFloat>(x: UnsafePointer<T>, dy: UnsafePointer<T>, batch: Int, channels: Int, size: Int,
+                                            theta: UnsafePointer<T>, sharing: ParameterSharing,
+                                            dx: UnsafeMutablePointer<T>?, dTheta: UnsafeMutablePointer<T>?) {
+    for n in 0..<batch {
+        for c in 0..<channels {
+            let (base, step) = sharing.layout(channel: c, size: size)
+            let o = (n * channels + c) * size
+            for i in 0..<size {
+                let passes = x[o + i] > theta[base + i * step]
+                dx?[o + i] = passes ? dy[o + i] : 0
+                if !passes { dTheta?[base + i * step] += dy[o + i] }
+            }
+        }
+    }
+}
+
+/// PReLU: y = x for x > 0, α·x otherwise. LeakyReLU is a fixed α shared by the layer.
+@inlinable
+public func slopeForward<T: BLASFloat>(x: UnsafePointer<T>, batch: Int, channels: Int, size: Int,
+                                       alpha: UnsafePointer<T>, sharing: ParameterSharing,
+                                       y: UnsafeMutablePointer<T>) {
+    for n in 0..<batch {
+        for c in 0..<channels {
+            let (base, step) = sharing.layout(channel: c, size: size)
+            let o = (n * channels + c) * size
+            for i in 0..<size {
+                let v = x[o + i]
+                y[o + i] = v > 0 ? v : alpha[base + i * step] * v
+            }
+        }
+    }
+}
+
+/// Overwrites dx; accumulates dα (Σ dy·x over x <= 0).
+@inlinable
+public func slopeBackward<T: BLASFloat>(x: UnsafePointer<T>, dy: UnsafePointer<T>, batch: Int, channels: Int, size: Int,
+                                        alpha: UnsafePointer<T>, sharing: ParameterSharing,
+                                        dx: UnsafeMutablePointer<T>?, dAlpha: UnsafeMutablePointer<T>?) {
+    for n in 0..<batch {
+        for c in 0..<channels {
+            let (base, step) = sharing.layout(channel: c, size: size)
+            let o = (n * channels + c) * size
+            for i in 0..<size {
+                let v = x[o + i], g = dy[o + i]
+                if v > 0 {
+                    dx?[o + i] = g
+                } else {
+                    dx?[o + i] = alpha[base + i * step] * g
+                    dAlpha?[base + i * step] += g * v
+                }
+            }
+        }
+    }
+}
+
+/// Elementwise y = x·mask (dropout with a precomputed mask of 0 and 1/(1-p)); also its backward.
+@inlinable
+public func multiplyElementwise<T: BLASFloat>(_ a: UnsafePointer<T>, _ b: UnsafePointer<T>, count: Int,
+                                              into y: UnsafeMutablePointer<T>) {
+    for i in 0..<count { y[i] = a[i] * b[i] }
+}

@@ -1,0 +1,215 @@
+/// Convolution (1D and 2D) with the ConvReLU threshold fused into the column build.
+///
+/// A 1D convolution is a 2D one with height 1, so one pair of kernels serves both.
+/// With thresholds θ (one per column row, i.e. per input channel and kernel offset):
+///     y[n,d,p] = b[d] + Σ_{c,a} w[d,c,a] · max(x[n,c,p+a], θ[c,a])
+/// Without thresholds it is a plain convolution. Zero padding pads the *activated* input:
+/// a padded tap contributes 0 and no θ gradient. The columns are built per sample into a
+/// workspace of `columnRows × columnCount` values, so ConvReLU costs the same GEMMs as a
+/// plain convolution.
+public struct ConvGeometry: Sendable, Equatable, CustomStringConvertible {
+    public var inChannels: Int
+    public var outChannels: Int
+    public var inHeight: Int
+    public var inWidth: Int
+    public var kernelHeight: Int
+    public var kernelWidth: Int
+    public var strideHeight: Int
+    public var strideWidth: Int
+    public var padHeight: Int
+    public var padWidth: Int
+
+    public init(inChannels: Int, outChannels: Int, inHeight: Int, inWidth: Int,
+                kernelHeight: Int, kernelWidth: Int, stride: Int = 1, padding: Int = 0) {
+        self.inChannels = inChannels
+        self.outChannels = outChannels
+        self.inHeight = inHeight
+        self.inWidth = inWidth
+        self.kernelHeight = kernelHeight
+        self.kernelWidth = kernelWidth
+        self.strideHeight = stride
+        self.strideWidth = stride
+        self.padHeight = padding
+        self.padWidth = padding
+    }
+
+    /// A 1D convolution over NCL input, seen as height 1.
+    public static func conv1d(inChannels: Int, outChannels: Int, length: Int, kernel: Int,
+                              stride: Int = 1, padding: Int = 0) -> ConvGeometry {
+        var g = ConvGeometry(inChannels: inChannels, outChannels: outChannels, inHeight: 1, inWidth: length,
+                             kernelHeight: 1, kernelWidth: kernel, stride: stride, padding: padding)
+        g.padHeight = 0
+        g.strideHeight = 1
+        return g
+    }
+
+    @inlinable public var outHeight: Int { (inHeight + 2 * padHeight - kernelHeight) / strideHeight + 1 }
+    @inlinable public var outWidth: Int { (inWidth + 2 * padWidth - kernelWidth) / strideWidth + 1 }
+    @inlinable public var inputSize: Int { inChannels * inHeight * inWidth }
+    @inlinable public var outputSize: Int { outChannels * outHeight * outWidth }
+    /// Rows of the column matrix: one per (input channel, kernel offset); also the θ count.
+    @inlinable public var columnRows: Int { inChannels * kernelHeight * kernelWidth }
+    /// Columns of the column matrix: one per output position.
+    @inlinable public var columnCount: Int { outHeight * outWidth }
+    @inlinable public var weightCount: Int { outChannels * columnRows }
+
+    public var isValid: Bool {
+        inChannels > 0 && outChannels > 0 && kernelHeight > 0 && kernelWidth > 0 && strideHeight > 0 &&
+            strideWidth > 0 && padHeight >= 0 && padWidth >= 0 &&
+            inHeight + 2 * padHeight >= kernelHeight && inWidth + 2 * padWidth >= kernelWidth
+    }
+
+    public var description: String {
+        "conv \(inChannels)->\(outChannels) in \(inHeight)x\(inWidth) kernel \(kernelHeight)x\(kernelWidth) stride \(strideHeight)x\(strideWidth) pad \(padHeight)x\(padWidth)"
+    }
+
+    /// The output positions `o` whose input index `o*stride - pad + offset` lies in 0..<size.
+    @inlinable
+    static func validRange(size: Int, outSize: Int, stride: Int, pad: Int, offset: Int) -> Range<Int> {
+        // o*stride >= pad - offset  and  o*stride <= size - 1 + pad - offset
+        let lowNumerator = pad - offset
+        let low = lowNumerator <= 0 ? 0 : (lowNumerator + stride - 1) / stride
+        let highNumerator = size - 1 + pad - offset
+        let high = highNumerator < 0 ? 0 : min(outSize, highNumerator / stride + 1)
+        return low..<max(low, high)
+    }
+}
+
+/// Builds the column matrix of one sample: col[r, q] = max(x[c, iy, ix], θ[r]) for the tap
+/// of row r = (c, i, j) at output position q, or 0 where the tap falls in the padding.
+@inlinable
+public func buildColumns<T: BLASFloat>(_ x: UnsafePointer<T>, threshold: UnsafePointer<T>?,
+                                       _ g: ConvGeometry, into col: UnsafeMutablePointer<T>) {
+    let outH = g.outHeight, outW = g.outWidth, P = outH * outW
+    let kh = g.kernelHeight, kw = g.kernelWidth
+    for c in 0..<g.inChannels {
+        let xc = x + c * g.inHeight * g.inWidth
+        for i in 0..<kh {
+            let ys = ConvGeometry.validRange(size: g.inHeight, outSize: outH, stride: g.strideHeight, pad: g.padHeight, offset: i)
+            for j in 0..<kw {
+                let r = (c * kh + i) * kw + j
+                let t = threshold?[r] ?? -T.infinity
+                let row = col + r * P
+                let xs = ConvGeometry.validRange(size: g.inWidth, outSize: outW, stride: g.strideWidth, pad: g.padWidth, offset: j)
+                for oy in 0..<outH {
+                    let dst = row + oy * outW
+                    guard ys.contains(oy), !xs.isEmpty else {
+                        dst.update(repeating: 0, count: outW)
+                        continue
+                    }
+                    let src = xc + (oy * g.strideHeight - g.padHeight + i) * g.inWidth - g.padWidth + j
+                    if xs.lowerBound > 0 { dst.update(repeating: 0, count: xs.lowerBound) }
+                    if g.strideWidth == 1 {
+                        for ox in xs { dst[ox] = max(src[ox], t) }
+                    } else {
+                        for ox in xs { dst[ox] = max(src[ox * g.strideWidth], t) }
+                    }
+                    if xs.upperBound < outW { (dst + xs.upperBound).update(repeating: 0, count: outW - xs.upperBound) }
+                }
+            }
+        }
+    }
+}
+
+/// The inverse of `buildColumns` for gradients: each column gradient goes to x where the tap
+/// passed x through (x > θ) and to θ where it was clamped (x <= θ). Padded taps give nothing.
+/// `dx` is accumulated into (zero it first); `dThreshold` is accumulated into.
+@inlinable
+public func scatterColumnGradient<T: BLASFloat>(_ dcol: UnsafePointer<T>, x: UnsafePointer<T>,
+                                                threshold: UnsafePointer<T>?, _ g: ConvGeometry,
+                                                dx: UnsafeMutablePointer<T>?, dThreshold: UnsafeMutablePointer<T>?) {
+    let outH = g.outHeight, outW = g.outWidth, P = outH * outW
+    let kh = g.kernelHeight, kw = g.kernelWidth
+    for c in 0..<g.inChannels {
+        let offset = c * g.inHeight * g.inWidth
+        for i in 0..<kh {
+            let ys = ConvGeometry.validRange(size: g.inHeight, outSize: outH, stride: g.strideHeight, pad: g.padHeight, offset: i)
+            for j in 0..<kw {
+                let r = (c * kh + i) * kw + j
+                let row = dcol + r * P
+                let xs = ConvGeometry.validRange(size: g.inWidth, outSize: outW, stride: g.strideWidth, pad: g.padWidth, offset: j)
+                var clamped: T = 0
+                for oy in ys {
+                    let base = offset + (oy * g.strideHeight - g.padHeight + i) * g.inWidth - g.padWidth + j
+                    let src = x + base
+                    let grow = row + oy * outW
+                    if let threshold {
+                        let t = threshold[r]
+                        if let dx {
+                            let dst = dx + base
+                            for ox in xs {
+                                let k = ox * g.strideWidth
+                                if src[k] > t { dst[k] += grow[ox] } else { clamped += grow[ox] }
+                            }
+                        } else {
+                            for ox in xs where src[ox * g.strideWidth] <= t { clamped += grow[ox] }
+                        }
+                    } else if let dx {
+                        let dst = dx + base
+                        for ox in xs { dst[ox * g.strideWidth] += grow[ox] }
+                    }
+                }
+                if let dThreshold { dThreshold[r] += clamped }
+            }
+        }
+    }
+}
+
+/// Forward pass over a batch. `x` holds `batch` samples `inputStride` apart (a sample may
+/// be a channel prefix of a wider buffer, as in a dense block), `y` samples `outputStride`
+/// apart. `weight` is (out, in, kh, kw), `bias` (out) or nil, `threshold` (in, kh, kw) or nil.
+/// `columns` is a workspace of at least `g.columnRows * g.columnCount` values.
+@inlinable
+public func convForward<T: BLASFloat>(x: UnsafePointer<T>, inputStride: Int, weight: UnsafePointer<T>,
+                                      bias: UnsafePointer<T>?, threshold: UnsafePointer<T>?,
+                                      _ g: ConvGeometry, batch: Int,
+                                      y: UnsafeMutablePointer<T>, outputStride: Int,
+                                      columns: UnsafeMutablePointer<T>) {
+    let P = g.columnCount, R = g.columnRows, D = g.outChannels
+    for n in 0..<batch {
+        let yn = y + n * outputStride
+        buildColumns(x + n * inputStride, threshold: threshold, g, into: columns)
+        if let bias {
+            for d in 0..<D { (yn + d * P).update(repeating: bias[d], count: P) }
+        }
+        T.gemm(transposeA: false, transposeB: false, m: D, n: P, k: R, alpha: 1, a: weight, lda: R,
+               b: columns, ldb: P, beta: bias == nil ? 0 : 1, c: yn, ldc: P)
+    }
+}
+
+/// Backward pass over a batch: accumulates into dW, db, dθ and dx (each optional but dW).
+/// dx is accumulated, not overwritten, because in a dense block several layers read the
+/// same input channels and their gradients add up in one buffer.
+/// `columns` and `columnGradient` are workspaces of `g.columnRows * g.columnCount` values.
+@inlinable
+public func convBackward<T: BLASFloat>(x: UnsafePointer<T>, inputStride: Int, weight: UnsafePointer<T>,
+                                       threshold: UnsafePointer<T>?, _ g: ConvGeometry, batch: Int,
+                                       dy: UnsafePointer<T>, outputStride: Int,
+                                       dx: UnsafeMutablePointer<T>?, dxStride: Int,
+                                       dWeight: UnsafeMutablePointer<T>, dBias: UnsafeMutablePointer<T>?,
+                                       dThreshold: UnsafeMutablePointer<T>?,
+                                       columns: UnsafeMutablePointer<T>, columnGradient: UnsafeMutablePointer<T>) {
+    let P = g.columnCount, R = g.columnRows, D = g.outChannels
+    for n in 0..<batch {
+        let xn = x + n * inputStride
+        let dyn = dy + n * outputStride
+        buildColumns(xn, threshold: threshold, g, into: columns)
+        // dW += dy_n (D×P) · colᵀ (P×R)
+        T.gemm(transposeA: false, transposeB: true, m: D, n: R, k: P, alpha: 1, a: dyn, lda: P,
+               b: columns, ldb: P, beta: 1, c: dWeight, ldc: R)
+        if let dBias {
+            for d in 0..<D {
+                var s: T = 0
+                let row = dyn + d * P
+                for q in 0..<P { s += row[q] }
+                dBias[d] += s
+            }
+        }
+        guard dx != nil || dThreshold != nil else { continue }
+        // dcol = Wᵀ (R×D) · dy_n (D×P)
+        T.gemm(transposeA: true, transposeB: false, m: R, n: P, k: D, alpha: 1, a: weight, lda: R,
+               b: dyn, ldb: P, beta: 0, c: columnGradient, ldc: P)
+        scatterColumnGradient(columnGradient, x: xn, threshold: threshold, g,
+                              dx: dx.map { $0 + n * dxStride }, dThreshold: dThreshold)
+    }
+}

@@ -1,0 +1,163 @@
+import Kernels
+import NN
+import Tensor
+
+/// Which activation a site uses. ConvReLU puts one threshold per (input channel, kernel offset)
+/// into the next convolution; in front of a fully connected layer that is one threshold per
+/// input feature, i.e. an element-wise AdaReLU.
+public enum ActivationKind: String, Sendable, Codable, CaseIterable {
+    case relu, leakyReLU = "leaky_relu", prelu, adaReLU = "adarelu", convReLU = "convrelu"
+}
+
+/// Zhang, Zhao & LeCun (2015) character-level CNN: conv k7 → pool3 → conv k7 → pool3 →
+/// conv k3 ×3 → conv k3 → pool3 → FC → dropout → FC → dropout → FC.
+///
+/// There are eight activation sites, after conv1…conv6, fc1 and fc2. Sites listed in
+/// `activationSites` use `activation`, the others ReLU. The paper's setting is ConvReLU at
+/// sites 1 and 2 (thresholds on the inputs of conv2 and conv3); an "(A)" variant lists all eight.
+public struct CharCNNConfiguration: Sendable, Equatable, Codable {
+    public var alphabetSize = 70
+    public var length = 1014
+    public var classes = 2
+    /// Convolution feature maps: 256 (small) or 1024 (large).
+    public var features = 256
+    /// Hidden fully connected units: 1024 (small) or 2048 (large).
+    public var hiddenUnits = 1024
+    public var dropout = 0.5
+    /// Batch normalisation after every convolution and hidden FC layer (before the activation).
+    public var batchNorm = false
+    public var activation: ActivationKind = .convReLU
+    public var activationSites: [Int] = [1, 2]
+    /// Parameter sharing of PReLU slopes and AdaReLU thresholds.
+    public var sharing: ParameterSharing = .channel
+    public var leakySlope: Float = 0.01
+
+    public init() {}
+
+    public static func small(alphabetSize: Int = 70, length: Int = 1014, classes: Int) -> CharCNNConfiguration {
+        var c = CharCNNConfiguration()
+        c.alphabetSize = alphabetSize
+        c.length = length
+        c.classes = classes
+        return c
+    }
+
+    public static func large(alphabetSize: Int = 70, length: Int = 1014, classes: Int) -> CharCNNConfiguration {
+        var c = small(alphabetSize: alphabetSize, length: length, classes: classes)
+        c.features = 1024
+        c.hiddenUnits = 2048
+        return c
+    }
+
+    public static let siteCount = 8
+
+    /// The kind used at site s (1-based).
+    public func activation(at site: Int) -> ActivationKind { activationSites.contains(site) ? activation : .relu }
+
+    /// Sequence length after each convolution and after its pool (if it has one); nil if the
+    /// input is too short.
+    public var lengths: [(convolved: Int, pooled: Int)]? {
+        var l = length
+        var out: [(Int, Int)] = []
+        for (kernel, pools) in CharCNNConfiguration.convolutions {
+            let convolved = l - (kernel - 1)
+            l = pools ? convolved / 3 : convolved
+            guard l >= 1 else { return nil }
+            out.append((convolved, l))
+        }
+        return out
+    }
+
+    /// Flattened features entering fc1.
+    public var flattenedFeatures: Int { features * (lengths?.last?.pooled ?? 0) }
+
+    static let convolutions: [(kernel: Int, pools: Bool)] = [(7, true), (7, true), (3, false), (3, false), (3, false), (3, true)]
+
+    /// Problems with the configuration, each naming the key; empty when it is usable.
+    public var problems: [String] {
+        var p: [String] = []
+        if alphabetSize < 1 { p.append("alphabet_size must be positive") }
+        if classes < 2 { p.append("classes must be at least 2") }
+        if features < 1 || hiddenUnits < 1 { p.append("features and hidden_units must be positive") }
+        if lengths == nil { p.append("length \(length) is too short for six convolutions and three pools (minimum 123)") }
+        if !(0..<1).contains(dropout) { p.append("dropout must be in [0, 1)") }
+        if let bad = activationSites.first(where: { !(1...CharCNNConfiguration.siteCount).contains($0) }) {
+            p.append("activation_sites: \(bad) is not a site 1...\(CharCNNConfiguration.siteCount)")
+        }
+        return p
+    }
+}
+
+/// The char-CNN as a layer from (N, L) alphabet indices (-1 for no character) to (N, classes) logits.
+public final class CharCNN: Classifier {
+    public let configuration: CharCNNConfiguration
+    private let network = Sequential()
+
+    public init(_ configuration: CharCNNConfiguration) {
+        precondition(configuration.problems.isEmpty, configuration.problems.joined(separator: "; "))
+        self.configuration = configuration
+        let c = configuration
+        let lengths = c.lengths!
+
+        // Convolutions: conv1 gathers weight columns for its one-hot input; conv2..conv6 carry
+        // ConvReLU thresholds when the site before them is a ConvReLU site.
+        for (i, spec) in CharCNNConfiguration.convolutions.enumerated() {
+            let index = i + 1
+            if index == 1 {
+                network.append(OneHotConvolution(alphabetSize: c.alphabetSize, outChannels: c.features, kernelSize: spec.kernel), name: "conv1")
+            } else {
+                network.append(Convolution(.one, inChannels: c.features, outChannels: c.features, kernelSize: spec.kernel,
+                                           thresholds: c.activation(at: index - 1) == .convReLU), name: "conv\(index)")
+            }
+            if c.batchNorm { network.append(BatchNorm(channels: c.features), name: "bn\(index)") }
+            let kind = c.activation(at: index)
+            if spec.pools {
+                if kind == .convReLU && index == 6 {
+                    // In front of fc1: one threshold per flattened feature, after the pool.
+                    network.append(MaxPool1d(kernelSize: 3))
+                    network.append(activationLayer(kind, channels: c.features, size: lengths[i].pooled), name: "act6")
+                    continue
+                }
+                appendActivation(kind, site: index, channels: c.features, size: lengths[i].convolved)
+                network.append(MaxPool1d(kernelSize: 3))
+            } else {
+                appendActivation(kind, site: index, channels: c.features, size: lengths[i].convolved)
+            }
+        }
+        network.append(Linear(inFeatures: c.flattenedFeatures, outFeatures: c.hiddenUnits), name: "fc1")
+        for site in [7, 8] {
+            if c.batchNorm { network.append(BatchNorm(channels: c.hiddenUnits), name: "bn\(site)") }
+            appendActivation(c.activation(at: site), site: site, channels: c.hiddenUnits, size: 1)
+            network.append(Dropout(probability: c.dropout, id: "dropout\(site - 6)"))
+            if site == 7 {
+                network.append(Linear(inFeatures: c.hiddenUnits, outFeatures: c.hiddenUnits), name: "fc2")
+            }
+        }
+        network.append(Linear(inFeatures: c.hiddenUnits, outFeatures: c.classes), name: "fc3")
+    }
+
+    /// Adds the activation of a site, unless it is a ConvReLU site in front of a convolution
+    /// (its thresholds live in that convolution).
+    private func appendActivation(_ kind: ActivationKind, site: Int, channels: Int, size: Int) {
+        if kind == .convReLU && site < 6 { return }
+        let layer = activationLayer(kind, channels: channels, size: size)
+        if layer.parameters.isEmpty { network.append(layer) } else { network.append(layer, name: "act\(site)") }
+    }
+
+    private func activationLayer(_ kind: ActivationKind, channels: Int, size: Int) -> Layer {
+        switch kind {
+        case .relu: AdaReLU.relu()
+        case .leakyReLU: PReLU.leaky(slope: configuration.leakySlope)
+        case .prelu: PReLU(sharing: configuration.sharing, channels: channels, size: size)
+        case .adaReLU: AdaReLU(sharing: configuration.sharing, channels: channels, size: size)
+        case .convReLU: AdaReLU(sharing: .element, channels: channels, size: size)
+        }
+    }
+
+    public var classes: Int { configuration.classes }
+
+    public func forward(_ x: Tensor, _ context: RunContext) -> Tensor { network.forward(x, context) }
+    public func backward(_ dy: Tensor) -> Tensor { network.backward(dy) }
+    public var parameters: [NamedParameter] { network.parameters }
+    public var buffers: [NamedBuffer] { network.buffers }
+}

@@ -1,0 +1,7 @@
+import NN
+import Tensor
+
+/// A network from a batch of inputs to (N, classes) logits.
+public protocol Classifier: Layer {
+    var classes: Int { get }
+}

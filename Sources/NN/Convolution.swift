@@ -1,0 +1,90 @@
+import Kernels
+import Tensor
+
+/// Conv1d (NCL) or Conv2d (NCHW), optionally with ConvReLU thresholds on its input:
+/// y = b + W ∗ max(x, θ), θ one value per (input channel, kernel offset), shared across output
+/// channels. The threshold is applied while the column matrix is built, so ConvReLU costs the
+/// same GEMMs as a plain convolution. Parameters: `weight` (out, in, k) or (out, in, kh, kw),
+/// `bias` (out), `theta` (in, k) or (in, kh, kw): PyTorch `state_dict` shapes.
+public final class Convolution: Layer {
+    public enum Dimensions: Int, Sendable { case one = 1, two = 2 }
+
+    public let dimensions: Dimensions
+    public let inChannels: Int
+    public let outChannels: Int
+    public let kernelSize: Int
+    public let stride: Int
+    public let padding: Int
+    public let weight: Parameter
+    public let bias: Parameter?
+    /// The ConvReLU thresholds; nil for a plain convolution.
+    public let threshold: Parameter?
+
+    private var input = Tensor()
+    private let output = Tensor()
+    private let inputGradient = Tensor()
+    private let columns = Tensor()
+    private let columnGradient = Tensor()
+
+    public init(_ dimensions: Dimensions, inChannels: Int, outChannels: Int, kernelSize: Int,
+                stride: Int = 1, padding: Int = 0, bias: Bool = true, thresholds: Bool = false) {
+        self.dimensions = dimensions
+        self.inChannels = inChannels
+        self.outChannels = outChannels
+        self.kernelSize = kernelSize
+        self.stride = stride
+        self.padding = padding
+        let taps = dimensions == .one ? [kernelSize] : [kernelSize, kernelSize]
+        weight = Parameter(shape: [outChannels, inChannels] + taps, group: .weight)
+        self.bias = bias ? Parameter(shape: [outChannels], group: .bias) : nil
+        threshold = thresholds ? Parameter(shape: [inChannels] + taps, group: .threshold) : nil
+    }
+
+    public var parameters: [NamedParameter] {
+        [NamedParameter("weight", weight)] + (bias.map { [NamedParameter("bias", $0)] } ?? [])
+            + (threshold.map { [NamedParameter("theta", $0)] } ?? [])
+    }
+
+    /// Receptive field sizes for initialisation.
+    public var fanIn: Int { inChannels * kernelArea }
+    public var fanOut: Int { outChannels * kernelArea }
+    private var kernelArea: Int { dimensions == .one ? kernelSize : kernelSize * kernelSize }
+
+    public func geometry(for shape: [Int]) -> ConvGeometry {
+        precondition(shape.count == dimensions.rawValue + 2 && shape[1] == inChannels,
+                     "Convolution: input \(shape) does not fit \(inChannels) channels in \(dimensions.rawValue)D")
+        let g = dimensions == .one
+            ? ConvGeometry.conv1d(inChannels: inChannels, outChannels: outChannels, length: shape[2],
+                                  kernel: kernelSize, stride: stride, padding: padding)
+            : ConvGeometry(inChannels: inChannels, outChannels: outChannels, inHeight: shape[2], inWidth: shape[3],
+                           kernelHeight: kernelSize, kernelWidth: kernelSize, stride: stride, padding: padding)
+        precondition(g.isValid, "Convolution: input \(shape) too small for \(g)")
+        return g
+    }
+
+    public func forward(_ x: Tensor, _ context: RunContext) -> Tensor {
+        input = x
+        let g = geometry(for: x.shape)
+        let n = x.shape[0]
+        output.resize(to: dimensions == .one ? [n, outChannels, g.outWidth] : [n, outChannels, g.outHeight, g.outWidth])
+        columns.resize(to: [g.columnRows * g.columnCount])
+        convForward(x: x.pointer, inputStride: g.inputSize, weight: weight.value.pointer,
+                    bias: bias?.value.pointer, threshold: threshold?.value.pointer, g, batch: n,
+                    y: output.pointer, outputStride: g.outputSize, columns: columns.pointer)
+        return output
+    }
+
+    public func backward(_ dy: Tensor) -> Tensor {
+        let g = geometry(for: input.shape)
+        inputGradient.resize(to: input.shape)
+        inputGradient.zero()
+        columnGradient.resize(to: [g.columnRows * g.columnCount])
+        convBackward(x: input.pointer, inputStride: g.inputSize, weight: weight.value.pointer,
+                     threshold: threshold?.value.pointer, g, batch: input.shape[0],
+                     dy: dy.pointer, outputStride: g.outputSize,
+                     dx: inputGradient.pointer, dxStride: g.inputSize,
+                     dWeight: weight.grad.pointer, dBias: bias?.grad.pointer, dThreshold: threshold?.grad.pointer,
+                     columns: columns.pointer, columnGradient: columnGradient.pointer)
+        return inputGradient
+    }
+}

@@ -1,0 +1,73 @@
+import Kernels
+import Models
+import NN
+import Tensor
+
+/// Accuracy, per-class accuracy and the confusion matrix of a classifier on a data set.
+public struct Evaluation: Sendable, Codable {
+    public var classes: Int
+    /// confusion[true][predicted]
+    public var confusion: [[Int]]
+    public var loss: Double
+
+    public init(classes: Int) {
+        self.classes = classes
+        confusion = Array(repeating: Array(repeating: 0, count: classes), count: classes)
+        loss = 0
+    }
+
+    public var total: Int { confusion.joined().reduce(0, +) }
+    public var correct: Int { (0..<classes).reduce(0) { $0 + confusion[$1][$1] } }
+    public var accuracy: Double { total == 0 ? 0 : Double(correct) / Double(total) }
+    public var perClassAccuracy: [Double] {
+        confusion.enumerated().map { i, row in
+            let n = row.reduce(0, +)
+            return n == 0 ? 0 : Double(row[i]) / Double(n)
+        }
+    }
+
+    /// The confusion matrix as aligned text, rows = true class, columns = predicted.
+    public func confusionTable(names: [String]? = nil) -> String {
+        let labels = (0..<classes).map { names?[safe: $0] ?? String($0) }
+        let width = max(6, (labels.map(\.count) + confusion.joined().map { String($0).count }).max() ?? 1)
+        func pad(_ s: String) -> String { String(repeating: " ", count: max(0, width - s.count)) + s }
+        var lines = [pad("true\\pred") + " " + labels.map(pad).joined(separator: " ")]
+        for (i, row) in confusion.enumerated() {
+            lines.append(pad(labels[i]) + " " + row.map { pad(String($0)) }.joined(separator: " "))
+        }
+        return lines.joined(separator: "\n")
+    }
+}
+
+extension Array {
+    /// The element at `i`, or nil outside the array (class names may be fewer than classes).
+    public subscript(safe i: Int) -> Element? { indices.contains(i) ? self[i] : nil }
+}
+
+/// Runs a classifier in evaluation mode over a whole source.
+public func evaluate(_ model: Classifier, on source: BatchSource, batchSize: Int) -> Evaluation {
+    var result = Evaluation(classes: model.classes)
+    let batch = Batch()
+    let probabilities = Tensor()
+    var lossSum = 0.0
+    for range in batchRanges(count: source.sampleCount, size: batchSize) {
+        source.fill(batch, indices: Array(range)[...], augmentationSeed: nil)
+        let logits = model.forward(batch.input, .inference)
+        probabilities.resize(to: logits.shape)
+        let loss = softmaxCrossEntropy(logits: logits.pointer, targets: batch.labels, batch: batch.count,
+                                       classes: model.classes, probabilities: probabilities.pointer, dLogits: nil)
+        lossSum += Double(loss) * Double(batch.count)
+        for n in 0..<batch.count {
+            result.confusion[Int(batch.labels[n])][argmax(logits.pointer + n * model.classes, count: model.classes)] += 1
+        }
+    }
+    result.loss = source.sampleCount == 0 ? 0 : lossSum / Double(source.sampleCount)
+    return result
+}
+
+/// Index of the largest value (the first one on ties).
+public func argmax(_ values: UnsafePointer<Float>, count: Int) -> Int {
+    var best = 0
+    for k in 1..<max(count, 1) where values[k] > values[best] { best = k }
+    return best
+}

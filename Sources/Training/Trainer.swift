@@ -1,0 +1,183 @@
+import Foundation
+import Kernels
+import Models
+import NN
+import Tensor
+
+/// One line of a run's `metrics.jsonl`.
+public struct EpochRecord: Sendable, Codable, Equatable {
+    public var epoch: Int
+    public var step: Int
+    public var learningRate: Double
+    public var trainLoss: Double
+    public var trainAccuracy: Double
+    public var validationAccuracy: Double?
+    public var testAccuracy: Double?
+    public var seconds: Double
+    public var samplesPerSecond: Double
+}
+
+public struct TrainerError: Error, CustomStringConvertible {
+    public var description: String
+    public init(description: String) { self.description = description }
+}
+
+/// Runs epochs of minibatch training with evaluation, logs, checkpoints and exact resume.
+///
+/// Everything random is derived from the seed and the progress counters: the epoch's sample
+/// order from (seed, epoch), dropout masks from (seed, step), augmentation from
+/// (seed, step). A run resumed from `last.safetensors` therefore continues exactly as the
+/// uninterrupted run would have.
+public final class Trainer {
+    public let model: Classifier
+    public let optimizer: Optimizer
+    public let schedule: LearningRateSchedule
+    public let batchSize: Int
+    public let seed: UInt64
+    public let runFolder: String
+    /// Stored in every checkpoint (model and run configuration as JSON, dataset names, ...).
+    public var metadata: [String: String]
+    /// Stops when validation accuracy has not improved for this many epochs (nil: never).
+    public var earlyStoppingPatience: Int?
+    /// Called after each batch with (samples done, samples in the epoch, mean loss so far).
+    public var onBatch: ((Int, Int, Double) -> Void)?
+    /// Called after each epoch's evaluation and checkpoint.
+    public var onEpoch: ((EpochRecord) -> Void)?
+    /// Whether the last `run` ended by early stopping.
+    public private(set) var stoppedEarly = false
+
+    public private(set) var epochsDone = 0
+    public private(set) var step = 0
+    public private(set) var history: [EpochRecord] = []
+    private var bestValidation = -Double.infinity
+
+    public var lastCheckpointPath: String { runFolder + "/last.safetensors" }
+    public var bestCheckpointPath: String { runFolder + "/best.safetensors" }
+    public var metricsPath: String { runFolder + "/metrics.jsonl" }
+
+    public init(model: Classifier, optimizer: Optimizer, schedule: LearningRateSchedule, batchSize: Int,
+                seed: UInt64, runFolder: String, metadata: [String: String] = [:]) {
+        self.model = model
+        self.optimizer = optimizer
+        self.schedule = schedule
+        self.batchSize = batchSize
+        self.seed = seed
+        self.runFolder = runFolder
+        self.metadata = metadata
+    }
+
+    /// Continues from the run folder's last checkpoint and metrics log.
+    public func resume() throws {
+        let checkpoint = try Checkpoint.read(path: lastCheckpointPath)
+        try checkpoint.restore(into: model)
+        try checkpoint.restore(optimizer: optimizer, parameters: model.parameters)
+        guard let epochs = checkpoint.metadata["epochs_done"].flatMap(Int.init),
+              let steps = checkpoint.metadata["step"].flatMap(Int.init) else {
+            throw TrainerError(description: "\(lastCheckpointPath): no progress counters (epochs_done, step) in its metadata")
+        }
+        if let storedSeed = checkpoint.metadata["seed"], storedSeed != String(seed) {
+            throw TrainerError(description: "\(lastCheckpointPath): written with seed \(storedSeed), this run has seed \(seed)")
+        }
+        epochsDone = epochs
+        step = steps
+        bestValidation = checkpoint.metadata["best_validation_accuracy"].flatMap(Double.init) ?? -.infinity
+        history = try readHistory().filter { $0.epoch <= epochs }
+        try writeHistory()
+    }
+
+    /// Trains until `epochs` epochs are done (or early stopping), evaluating after each epoch.
+    public func run(epochs: Int, train: BatchSource, validation: BatchSource?, test: BatchSource?) throws {
+        try FileManager.default.createDirectory(atPath: runFolder, withIntermediateDirectories: true)
+        let batch = Batch()
+        let probabilities = Tensor(), dLogits = Tensor()
+        stoppedEarly = false
+        while epochsDone < epochs {
+            let epoch = epochsDone
+            let started = Date()
+            let order = epochOrder(sampleCount: train.sampleCount, seed: seed, epoch: epoch)
+            var lossSum = 0.0, correct = 0, seen = 0
+            let rate = schedule.rate(epoch: epoch, step: step)
+            for range in batchRanges(count: order.count, size: batchSize) {
+                train.fill(batch, indices: order[range], augmentationSeed: seed &+ UInt64(step))
+                let context = RunContext(training: true, seed: seed, step: step)
+                let logits = model.forward(batch.input, context)
+                probabilities.resize(to: logits.shape)
+                dLogits.resize(to: logits.shape)
+                let loss = softmaxCrossEntropy(logits: logits.pointer, targets: batch.labels, batch: batch.count,
+                                               classes: model.classes, probabilities: probabilities.pointer,
+                                               dLogits: dLogits.pointer)
+                guard loss.isFinite else {
+                    let kept = FileManager.default.fileExists(atPath: lastCheckpointPath)
+                        ? "the last good checkpoint is \(lastCheckpointPath)" : "no checkpoint was written yet"
+                    throw TrainerError(description: "loss is \(loss) at epoch \(epoch + 1), step \(step): training stopped; \(kept)")
+                }
+                for n in 0..<batch.count where argmax(logits.pointer + n * model.classes, count: model.classes) == Int(batch.labels[n]) {
+                    correct += 1
+                }
+                _ = model.backward(dLogits)
+                optimizer.step(model.parameters, learningRate: schedule.rate(epoch: epoch, step: step))
+                step += 1
+                lossSum += Double(loss) * Double(batch.count)
+                seen += batch.count
+                onBatch?(seen, order.count, lossSum / Double(seen))
+            }
+            let seconds = Date().timeIntervalSince(started)
+            let validationAccuracy = validation.map { evaluate(model, on: $0, batchSize: batchSize).accuracy }
+            let testAccuracy = test.map { evaluate(model, on: $0, batchSize: batchSize).accuracy }
+            epochsDone += 1
+            let record = EpochRecord(epoch: epochsDone, step: step, learningRate: Double(rate),
+                                     trainLoss: lossSum / Double(max(seen, 1)), trainAccuracy: Double(correct) / Double(max(seen, 1)),
+                                     validationAccuracy: validationAccuracy, testAccuracy: testAccuracy,
+                                     seconds: seconds, samplesPerSecond: Double(seen) / max(seconds, 1e-9))
+            history.append(record)
+            let improved = (validationAccuracy ?? -record.trainLoss) > bestValidation
+            if improved { bestValidation = validationAccuracy ?? -record.trainLoss }
+            let checkpoint = Checkpoint(model: model, optimizer: optimizer, metadata: progressMetadata())
+            try checkpoint.write(to: lastCheckpointPath)
+            if improved { try checkpoint.write(to: bestCheckpointPath) }
+            try writeHistory()
+            onEpoch?(record)
+            if let patience = earlyStoppingPatience, validation != nil, epochsSinceBest >= patience {
+                stoppedEarly = true
+                break
+            }
+        }
+    }
+
+    /// Epochs since the best validation accuracy (or training loss when there is no validation set).
+    public var epochsSinceBest: Int {
+        let scores = history.map { $0.validationAccuracy ?? -$0.trainLoss }
+        guard let best = scores.max(), let at = scores.lastIndex(of: best) else { return 0 }
+        return scores.count - 1 - at
+    }
+
+    private func progressMetadata() -> [String: String] {
+        var m = metadata
+        m["epochs_done"] = String(epochsDone)
+        m["step"] = String(step)
+        m["seed"] = String(seed)
+        m["best_validation_accuracy"] = String(bestValidation)
+        // Every random stream is RNG(seed, name/counter); these counters are its whole state.
+        m["rng"] = "xoshiro256** streams derived from seed \(seed): order/<epoch>, dropout/<layer>/<step>, augmentation at seed+step"
+        return m
+    }
+
+    private func readHistory() throws -> [EpochRecord] {
+        guard let text = try? String(contentsOfFile: metricsPath, encoding: .utf8) else { return [] }
+        let decoder = JSONDecoder()
+        decoder.keyDecodingStrategy = .convertFromSnakeCase
+        return try text.split(separator: "\n").enumerated().map { i, line in
+            do { return try decoder.decode(EpochRecord.self, from: Data(line.utf8)) } catch {
+                throw TrainerError(description: "\(metricsPath):\(i + 1): not a metrics record")
+            }
+        }
+    }
+
+    private func writeHistory() throws {
+        let encoder = JSONEncoder()
+        encoder.keyEncodingStrategy = .convertToSnakeCase
+        encoder.outputFormatting = [.sortedKeys]
+        let lines = try history.map { String(decoding: try encoder.encode($0), as: UTF8.self) }
+        try AtomicFile.write(Array((lines.joined(separator: "\n") + "\n").utf8), to: metricsPath)
+    }
+}

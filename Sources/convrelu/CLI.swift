@@ -1,0 +1,39 @@
+import ArgumentParser
+import Experiments
+import Foundation
+import Kernels
+
+@main
+struct ConvReLUCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "convrelu",
+        abstract: "Train, evaluate and use character-level and CIFAR classifiers with adaptive convolutional ReLUs.",
+        subcommands: [Train.self, Evaluate.self, Classify.self, Preprocess.self, Parameters.self])
+
+    static func main() {
+        // OpenBLAS picks its kernels before main() runs: re-exec once with the fast core set.
+        BLASRuntime.reexecWithFastCoreIfNeeded()
+        do {
+            var command = try parseAsRoot()
+            try command.run()
+        } catch let error as ConfigError {
+            fail(error.description)
+        } catch {
+            if error is CleanExit || error is ExitCode || error is ValidationError || "\(type(of: error))".contains("CommandError") {
+                exit(withError: error)
+            }
+            fail("\(error)")
+        }
+    }
+
+    static func fail(_ message: String) -> Never {
+        FileHandle.standardError.write(Data("convrelu: error: \(message)\n".utf8))
+        Foundation.exit(1)
+    }
+}
+
+/// Prints a line to standard output at once (so a pipe sees it immediately).
+func say(_ line: String) {
+    print(line)
+    fflush(nil)
+}

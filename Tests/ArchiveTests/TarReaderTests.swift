@@ -1,0 +1,93 @@
+import Archive
+import Foundation
+import Testing
+
+@Suite struct TarReaderTests {
+    /// A path longer than the 100 bytes of a tar header's name field.
+    static let longName = "data/" + String(repeating: "a_rather_long_folder_name/", count: 5) + "with_a_long_file_name.bin"
+    static let files: [(name: String, bytes: [UInt8])] = [
+        ("data/small.txt", Array("hello tar\n".utf8)),
+        ("data/empty.bin", []),
+        ("data/exactly_one_block.bin", sampleBytes(count: 512, seed: 4)),
+        (longName, sampleBytes(count: 700_001, seed: 5)),
+    ]
+
+    /// Writes `files` into a fresh folder and packs them with the system tar.
+    static func makeArchive(format: String, compress: Bool) throws -> (folder: TemporaryFolder, archive: String) {
+        #expect(longName.utf8.count > 100)
+        let folder = try TemporaryFolder()
+        for file in files { try folder.write(file.bytes, to: "tree/" + file.name) }
+        let archive = folder.path + "/test." + (compress ? "tar.gz" : "tar")
+        try run(["tar", "--format=\(format)", compress ? "-czf" : "-cf", archive, "-C", folder.path + "/tree", "data"],
+                in: folder.path)
+        return (folder, archive)
+    }
+
+    static func readAll(_ path: String) throws -> [String: [UInt8]] {
+        let tar = try TarReader(path: path)
+        var contents: [String: [UInt8]] = [:]
+        while let entry = try tar.nextFile() {
+            let bytes = try tar.readContents()
+            #expect(bytes.count == entry.size)
+            contents[entry.name] = bytes
+        }
+        return contents
+    }
+
+    // ustar stores a long path as prefix + "/" + name, so it is checked alongside GNU and pax.
+    @Test(arguments: ["gnu", "pax", "ustar"], [true, false])
+    func readsEveryFileWithItsFullName(format: String, compress: Bool) throws {
+        let (folder, archive) = try TarReaderTests.makeArchive(format: format, compress: compress)
+        defer { folder.remove() }
+        let contents = try TarReaderTests.readAll(archive)
+        #expect(contents.count == TarReaderTests.files.count)
+        for file in TarReaderTests.files {
+            #expect(contents[file.name] == file.bytes, "\(file.name) in \(format) archive")
+        }
+    }
+
+    @Test func unreadFilesAreSkipped() throws {
+        let (folder, archive) = try TarReaderTests.makeArchive(format: "pax", compress: true)
+        defer { folder.remove() }
+        let tar = try TarReader(path: archive)
+        var names: [String] = []
+        var small: [UInt8]?
+        while let entry = try tar.nextFile() {
+            names.append(entry.name)
+            if entry.name == "data/small.txt" { small = try tar.readContents() }
+        }
+        #expect(Set(names) == Set(TarReaderTests.files.map(\.name)))
+        #expect(small == Array("hello tar\n".utf8))
+    }
+
+    @Test func truncatedArchiveNamesTheFileAndTheEntry() throws {
+        let (folder, archive) = try TarReaderTests.makeArchive(format: "gnu", compress: false)
+        defer { folder.remove() }
+        let whole = try Array(Data(contentsOf: URL(fileURLWithPath: archive)))
+        try folder.write(Array(whole.prefix(whole.count / 2)), to: "cut.tar")
+        let cut = folder.path + "/cut.tar"
+        let error = #expect(throws: ArchiveError.self) { _ = try TarReaderTests.readAll(cut) }
+        guard case .truncatedTar(cut, let entry)? = error else {
+            Issue.record("expected a truncated tar error, got \(String(describing: error))")
+            return
+        }
+        #expect(entry != nil)
+        #expect(error!.description.hasPrefix(cut + ": tar archive is truncated"))
+    }
+
+    @Test func aFileThatIsNotATarIsReportedAsCorrupt() throws {
+        let folder = try TemporaryFolder()
+        defer { folder.remove() }
+        try folder.write(gzip(sampleBytes(count: 5000)), to: "noise.tar.gz")
+        let path = folder.path + "/noise.tar.gz"
+        let error = #expect(throws: ArchiveError.self) { _ = try TarReaderTests.readAll(path) }
+        guard case .corruptTar(path, _)? = error else {
+            Issue.record("expected a corrupt tar error, got \(String(describing: error))")
+            return
+        }
+    }
+
+    @Test func missingArchive() throws {
+        #expect(throws: ArchiveError.missingFile(path: "/nonexistent/x.tar.gz")) { try TarReader(path: "/nonexistent/x.tar.gz") }
+    }
+}

@@ -1,0 +1,117 @@
+import Kernels
+import Tensor
+import Testing
+
+/// Forward and backward of convolution (plain and ConvReLU) on Double arrays.
+private func convCheck(_ g: ConvGeometry, batch: Int, bias: Bool, thresholds: Bool, seed: UInt64) -> [String] {
+    var rng = RNG(seed: seed, stream: "conv")
+    var inputs: GradientCheck.Values = [
+        "x": randomValues(batch * g.inputSize, &rng),
+        "w": randomValues(g.weightCount, &rng, scale: 0.5),
+    ]
+    if bias { inputs["b"] = randomValues(g.outChannels, &rng) }
+    if thresholds { inputs["theta"] = randomValues(g.columnRows, &rng, scale: 0.5) }
+
+    let forward: (GradientCheck.Values) -> [Double] = { v in
+        var y = [Double](repeating: 0, count: batch * g.outputSize)
+        var col = [Double](repeating: 0, count: g.columnRows * g.columnCount)
+        let b = v["b"], theta = v["theta"]
+        y.withUnsafeMutableBufferPointer { yp in
+            col.withUnsafeMutableBufferPointer { cp in
+                b.withOptionalPointer { bp in
+                    theta.withOptionalPointer { tp in
+                        convForward(x: v["x"]!, inputStride: g.inputSize, weight: v["w"]!, bias: bp, threshold: tp, g,
+                                    batch: batch, y: yp.baseAddress!, outputStride: g.outputSize, columns: cp.baseAddress!)
+                    }
+                }
+            }
+        }
+        return y
+    }
+    let backward: (GradientCheck.Values, [Double]) -> GradientCheck.Values = { v, dy in
+        var dx = [Double](repeating: 0, count: batch * g.inputSize)
+        var dw = [Double](repeating: 0, count: g.weightCount)
+        var db = [Double](repeating: 0, count: g.outChannels)
+        var dtheta = [Double](repeating: 0, count: g.columnRows)
+        var col = [Double](repeating: 0, count: g.columnRows * g.columnCount)
+        var dcol = col
+        withPointers(&dx) { dxp in withPointers(&dw) { dwp in withPointers(&db) { dbp in
+            withPointers(&dtheta) { dtp in withPointers(&col) { cp in withPointers(&dcol) { dcp in
+                v["theta"].withOptionalPointer { tp in
+                    convBackward(x: v["x"]!, inputStride: g.inputSize, weight: v["w"]!, threshold: tp, g, batch: batch,
+                                 dy: dy, outputStride: g.outputSize, dx: dxp, dxStride: g.inputSize, dWeight: dwp,
+                                 dBias: bias ? dbp : nil, dThreshold: thresholds ? dtp : nil,
+                                 columns: cp, columnGradient: dcp)
+                }
+            } } }
+        } } }
+        var grads: GradientCheck.Values = ["x": dx, "w": dw]
+        if bias { grads["b"] = db }
+        if thresholds { grads["theta"] = dtheta }
+        return grads
+    }
+    return GradientCheck(inputs: inputs, differentiable: Array(inputs.keys).sorted(), forward: forward, backward: backward).run()
+}
+
+extension Optional where Wrapped == [Double] {
+    func withOptionalPointer<R>(_ body: (UnsafePointer<Double>?) -> R) -> R {
+        switch self {
+        case .some(let a): a.withUnsafeBufferPointer { body($0.baseAddress!) }
+        case .none: body(nil)
+        }
+    }
+}
+
+@Suite struct ConvolutionGradients {
+    @Test func conv1dWithBiasAndThresholds() {
+        let g = ConvGeometry.conv1d(inChannels: 3, outChannels: 4, length: 11, kernel: 3)
+        #expect(convCheck(g, batch: 2, bias: true, thresholds: true, seed: 1) == [])
+    }
+
+    @Test func conv1dPaddedStridedThresholds() {
+        let g = ConvGeometry.conv1d(inChannels: 2, outChannels: 3, length: 10, kernel: 4, stride: 2, padding: 2)
+        #expect(convCheck(g, batch: 2, bias: true, thresholds: true, seed: 2) == [])
+    }
+
+    @Test func conv1dPlain() {
+        let g = ConvGeometry.conv1d(inChannels: 3, outChannels: 2, length: 9, kernel: 7)
+        #expect(convCheck(g, batch: 3, bias: true, thresholds: false, seed: 3) == [])
+    }
+
+    @Test func conv2dThresholdsPadded() {
+        let g = ConvGeometry(inChannels: 2, outChannels: 3, inHeight: 5, inWidth: 4, kernelHeight: 3, kernelWidth: 3, padding: 1)
+        #expect(convCheck(g, batch: 2, bias: false, thresholds: true, seed: 4) == [])
+    }
+
+    @Test func conv2dStridedPlain() {
+        let g = ConvGeometry(inChannels: 2, outChannels: 2, inHeight: 7, inWidth: 6, kernelHeight: 3, kernelWidth: 3,
+                             stride: 2, padding: 1)
+        #expect(convCheck(g, batch: 2, bias: true, thresholds: false, seed: 5) == [])
+    }
+
+    @Test func conv2dOneByOneThresholds() {
+        let g = ConvGeometry(inChannels: 3, outChannels: 2, inHeight: 3, inWidth: 3, kernelHeight: 1, kernelWidth: 1)
+        #expect(convCheck(g, batch: 2, bias: false, thresholds: true, seed: 6) == [])
+    }
+
+    /// A sample may be the channel prefix of a wider buffer (a dense block): reading it with
+    /// a larger input stride must give what a contiguous copy gives.
+    @Test func channelPrefixInput() {
+        let g = ConvGeometry(inChannels: 2, outChannels: 3, inHeight: 4, inWidth: 4, kernelHeight: 3, kernelWidth: 3, padding: 1)
+        var rng = RNG(seed: 9)
+        let wide = 5 * 16, batch = 2
+        let buffer = randomValues(batch * wide, &rng)
+        let compact = (0..<batch).flatMap { n in buffer[(n * wide)..<(n * wide + g.inputSize)] }
+        let w = randomValues(g.weightCount, &rng), theta = randomValues(g.columnRows, &rng)
+        func run(_ x: [Double], stride: Int) -> [Double] {
+            var y = [Double](repeating: 0, count: batch * g.outputSize)
+            var col = [Double](repeating: 0, count: g.columnRows * g.columnCount)
+            withPointers(&y) { yp in withPointers(&col) { cp in
+                convForward(x: x, inputStride: stride, weight: w, bias: nil, threshold: theta, g, batch: batch,
+                            y: yp, outputStride: g.outputSize, columns: cp)
+            } }
+            return y
+        }
+        #expect(run(buffer, stride: wide) == run(compact, stride: g.inputSize))
+    }
+}

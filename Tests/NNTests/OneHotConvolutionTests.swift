@@ -1,0 +1,44 @@
+import Kernels
+import NN
+import Tensor
+import TestSupport
+import Testing
+
+/// The gather formulation of conv1 must give what a dense convolution gives on the one-hot
+/// tensor (the dense convolution is itself gradient-checked and fixture-tested).
+@Suite struct OneHotConvolutionTests {
+    @Test func equalsDenseConvolutionOnOneHotInput() {
+        let (n, alphabet, length, features, kernel) = (3, 6, 15, 4, 3)
+        var rng = RNG(seed: 21)
+        let indices = Tensor(shape: [n, length])
+        let oneHot = Tensor(shape: [n, alphabet, length])
+        for s in 0..<n {
+            for p in 0..<length {
+                let c = rng.int(below: alphabet + 1) - 1  // -1: a character outside the alphabet
+                indices[s * length + p] = Float(c)
+                if c >= 0 { oneHot[(s * alphabet + c) * length + p] = 1 }
+            }
+        }
+        #expect(OneHotConvolution.indices(fromOneHot: oneHot).array == indices.array)
+
+        let gather = OneHotConvolution(alphabetSize: alphabet, outChannels: features, kernelSize: kernel)
+        let dense = Convolution(.one, inChannels: alphabet, outChannels: features, kernelSize: kernel)
+        for p in [gather.weight, gather.bias] {
+            for i in 0..<p.count { p.value[i] = Float(rng.normal()) }
+        }
+        dense.weight.value.copy(from: gather.weight.value)
+        dense.bias!.value.copy(from: gather.bias.value)
+
+        let y = gather.forward(indices, .inference).array
+        let reference = dense.forward(oneHot, .inference).array
+        let tight = Tolerance(absolute: 1e-5, relative: 1e-5)
+        #expect(mismatch(y, reference, tight, "y") == nil)
+
+        let dy = Tensor(shape: [n, features, length - kernel + 1])
+        for i in 0..<dy.count { dy[i] = Float(rng.normal()) }
+        _ = gather.backward(dy)
+        _ = dense.backward(dy)
+        #expect(mismatch(gather.weight.grad.array, dense.weight.grad.array, tight, "dw") == nil)
+        #expect(mismatch(gather.bias.grad.array, dense.bias!.grad.array, tight, "db") == nil)
+    }
+}

@@ -1,0 +1,90 @@
+import Foundation
+import Models
+import NN
+import Tensor
+import Testing
+import Training
+
+@Suite struct CheckpointTests {
+    static func smallModel() -> CharCNN {
+        var c = CharCNNConfiguration.small(alphabetSize: 10, length: 130, classes: 3)
+        c.features = 4
+        c.hiddenUnits = 8
+        c.batchNorm = true
+        return CharCNN(c)
+    }
+
+    static func temporaryFolder() throws -> String {
+        let path = NSTemporaryDirectory() + "convrelu-checkpoint-\(UUID().uuidString)"
+        try FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
+        return path
+    }
+
+    @Test func roundTripKeepsTensorsAndMetadata() throws {
+        let model = Self.smallModel()
+        InitializationScheme(weights: .heNormal, thresholds: .gaussian(std: 0.1)).apply(to: model.parameters, seed: 3)
+        for b in model.buffers { for i in 0..<b.tensor.count { b.tensor[i] = Float(i) * 0.5 } }
+        let sgd = SGD(momentum: 0.9)
+        for p in model.parameters { p.parameter.grad.fill(0.01) }
+        sgd.step(model.parameters, learningRate: 0.1)
+
+        let folder = try Self.temporaryFolder()
+        let path = folder + "/last.safetensors"
+        try Checkpoint(model: model, optimizer: sgd, metadata: ["step": "7", "model": "{\"x\":1}"]).write(to: path)
+
+        let restored = Self.smallModel()
+        let checkpoint = try Checkpoint.read(path: path)
+        try checkpoint.restore(into: restored)
+        let sgd2 = SGD(momentum: 0.9)
+        try checkpoint.restore(optimizer: sgd2, parameters: restored.parameters)
+        #expect(checkpoint.metadata["step"] == "7")
+        #expect(checkpoint.metadata["model"] == "{\"x\":1}")
+        #expect(sgd2.stepCount == 1)
+        for (a, b) in zip(model.parameters, restored.parameters) { #expect(a.parameter.value.array == b.parameter.value.array, "\(a.name)") }
+        for (a, b) in zip(model.buffers, restored.buffers) { #expect(a.tensor.array == b.tensor.array, "\(a.name)") }
+        for (a, b) in zip(sgd.state, sgd2.state) { #expect(a.tensor.array == b.tensor.array, "\(a.name)") }
+        // No temporary file is left beside the checkpoint.
+        #expect(try FileManager.default.contentsOfDirectory(atPath: folder) == ["last.safetensors"])
+    }
+
+    @Test func truncatedFileNamesTheFile() throws {
+        let path = try Self.temporaryFolder() + "/cut.safetensors"
+        try Checkpoint(model: Self.smallModel(), optimizer: nil, metadata: [:]).write(to: path)
+        let bytes = try Data(contentsOf: URL(fileURLWithPath: path))
+        try bytes.prefix(bytes.count - 100).write(to: URL(fileURLWithPath: path))
+        let error = #expect(throws: SafetensorsError.self) { try Checkpoint.read(path: path) }
+        #expect(error?.description.contains(path) == true)
+        #expect(error?.description.contains("truncated") == true)
+    }
+
+    @Test func foreignFilesNameTheFile() throws {
+        let folder = try Self.temporaryFolder()
+        let text = folder + "/notes.txt"
+        try "these are not tensors, just some text of a reasonable length".write(toFile: text, atomically: true, encoding: .utf8)
+        let e1 = #expect(throws: SafetensorsError.self) { try Checkpoint.read(path: text) }
+        #expect(e1?.description.hasPrefix(text) == true)
+
+        // A valid safetensors file that is not a checkpoint (e.g. a fixture).
+        var other = Safetensors()
+        other.set("x", Tensor(shape: [2], values: [1, 2]))
+        let foreign = folder + "/weights.safetensors"
+        try other.write(to: foreign)
+        let e2 = #expect(throws: SafetensorsError.self) { try Checkpoint.read(path: foreign) }
+        #expect(e2?.description.contains("not a convrelu checkpoint") == true)
+
+        let missing = folder + "/absent.safetensors"
+        let e3 = #expect(throws: SafetensorsError.self) { try Checkpoint.read(path: missing) }
+        #expect(e3?.description.hasPrefix(missing) == true)
+    }
+
+    @Test func restoringIntoAnotherShapeFails() throws {
+        let path = try Self.temporaryFolder() + "/small.safetensors"
+        try Checkpoint(model: Self.smallModel(), optimizer: nil, metadata: [:]).write(to: path)
+        var c = CharCNNConfiguration.small(alphabetSize: 10, length: 130, classes: 5)
+        c.features = 4
+        c.hiddenUnits = 8
+        c.batchNorm = true
+        let error = #expect(throws: SafetensorsError.self) { try Checkpoint.read(path: path).restore(into: CharCNN(c)) }
+        #expect(error?.description.contains("fc3.weight") == true)
+    }
+}

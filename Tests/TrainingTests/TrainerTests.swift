@@ -1,0 +1,108 @@
+import Foundation
+import Models
+import NN
+import Tensor
+import Testing
+import Training
+
+/// Random index sequences whose class is whether character 0 or 1 appears more often:
+/// learnable by a tiny char-CNN in a few epochs.
+final class CountingTask: BatchSource {
+    let length: Int
+    let samples: [[Float]]
+    let labels: [Int32]
+    let classes = 2
+
+    init(count: Int, length: Int, seed: UInt64) {
+        self.length = length
+        var rng = RNG(seed: seed, stream: "counting-task")
+        var samples: [[Float]] = [], labels: [Int32] = []
+        for i in 0..<count {
+            let label = Int32(i % 2)
+            samples.append((0..<length).map { _ in
+                rng.bernoulli(0.5) ? (rng.bernoulli(0.9) ? Float(label) : Float(1 - label)) : Float(rng.int(below: 5) + 1)
+            })
+            labels.append(label)
+        }
+        self.samples = samples
+        self.labels = labels
+    }
+
+    var sampleCount: Int { samples.count }
+
+    func fill(_ batch: Batch, indices: ArraySlice<Int>, augmentationSeed: UInt64?) {
+        batch.input.resize(to: [indices.count, length])
+        batch.labels = indices.map { labels[$0] }
+        for (row, i) in indices.enumerated() {
+            for p in 0..<length { batch.input[row * length + p] = samples[i][p] }
+        }
+    }
+}
+
+func tinyModel(dropout: Double = 0.5) -> CharCNN {
+    var c = CharCNNConfiguration.small(alphabetSize: 6, length: 130, classes: 2)
+    c.features = 8
+    c.hiddenUnits = 16
+    c.dropout = dropout
+    c.batchNorm = true
+    let model = CharCNN(c)
+    InitializationScheme(weights: .heNormal).apply(to: model.parameters, seed: 5)
+    return model
+}
+
+func temporaryRunFolder() -> String { NSTemporaryDirectory() + "convrelu-run-\(UUID().uuidString)" }
+
+@Suite struct TrainerTests {
+    @Test func learnsAndLogs() throws {
+        let data = CountingTask(count: 96, length: 130, seed: 1)
+        let folder = temporaryRunFolder()
+        let trainer = Trainer(model: tinyModel(), optimizer: Adam(), schedule: .constant(rate: 3e-3), batchSize: 16,
+                              seed: 9, runFolder: folder)
+        try trainer.run(epochs: 8, train: data, validation: CountingTask(count: 32, length: 130, seed: 2), test: nil)
+        #expect(trainer.history.count == 8)
+        #expect(trainer.history.last!.trainLoss < trainer.history.first!.trainLoss)
+        #expect((trainer.history.last!.validationAccuracy ?? 0) > 0.8)
+        let lines = try String(contentsOfFile: trainer.metricsPath, encoding: .utf8).split(separator: "\n")
+        #expect(lines.count == 8)
+        #expect(lines[0].contains("\"train_loss\""))
+        #expect(FileManager.default.fileExists(atPath: trainer.bestCheckpointPath))
+    }
+
+    /// Two epochs in one go equal one epoch, a resume from the checkpoint, and another epoch.
+    @Test func resumeContinuesExactly() throws {
+        let data = CountingTask(count: 40, length: 130, seed: 3)
+        let straight = Trainer(model: tinyModel(), optimizer: SGD(momentum: 0.9, nesterov: true), schedule: .constant(rate: 0.01),
+                               batchSize: 16, seed: 4, runFolder: temporaryRunFolder())
+        try straight.run(epochs: 2, train: data, validation: nil, test: nil)
+
+        let folder = temporaryRunFolder()
+        let first = Trainer(model: tinyModel(), optimizer: SGD(momentum: 0.9, nesterov: true), schedule: .constant(rate: 0.01),
+                            batchSize: 16, seed: 4, runFolder: folder)
+        try first.run(epochs: 1, train: data, validation: nil, test: nil)
+        let resumed = Trainer(model: tinyModel(dropout: 0.5), optimizer: SGD(momentum: 0.9, nesterov: true),
+                              schedule: .constant(rate: 0.01), batchSize: 16, seed: 4, runFolder: folder)
+        try resumed.resume()
+        #expect(resumed.epochsDone == 1)
+        try resumed.run(epochs: 2, train: data, validation: nil, test: nil)
+        for (a, b) in zip(straight.model.parameters, resumed.model.parameters) {
+            #expect(a.parameter.value.array == b.parameter.value.array, "\(a.name)")
+        }
+        for (a, b) in zip(straight.model.buffers, resumed.model.buffers) { #expect(a.tensor.array == b.tensor.array, "\(a.name)") }
+        #expect(resumed.history.map(\.trainLoss) == straight.history.map(\.trainLoss))
+    }
+
+    @Test func nonFiniteLossStopsWithCheckpointIntact() throws {
+        let data = CountingTask(count: 32, length: 130, seed: 5)
+        let folder = temporaryRunFolder()
+        let trainer = Trainer(model: tinyModel(), optimizer: SGD(momentum: 0), schedule: .constant(rate: 0.01), batchSize: 16,
+                              seed: 1, runFolder: folder)
+        try trainer.run(epochs: 1, train: data, validation: nil, test: nil)
+        let good = try Data(contentsOf: URL(fileURLWithPath: trainer.lastCheckpointPath))
+        // Poison a weight: the next forward pass gives a NaN loss.
+        trainer.model.parameters.first { $0.name == "fc3.weight" }!.parameter.value[0] = .nan
+        let error = #expect(throws: TrainerError.self) { try trainer.run(epochs: 2, train: data, validation: nil, test: nil) }
+        #expect(error?.description.contains("loss is nan") == true)
+        #expect(error?.description.contains(trainer.lastCheckpointPath) == true)
+        #expect(try Data(contentsOf: URL(fileURLWithPath: trainer.lastCheckpointPath)) == good)
+    }
+}
