@@ -3,6 +3,7 @@ import Glibc
 #else
 import Darwin
 #endif
+import Archive
 
 /// The bytes of one input file plus the name that errors use for it.
 ///
@@ -89,11 +90,30 @@ public struct ArchiveMemberPicker {
         self.wanted = Set(wanted)
     }
 
+    /// Whether `offer` would keep a member of this name: lets a reader skip the others unread.
+    public func wants(_ memberName: String) -> Bool {
+        let base = lastPathComponent(memberName)
+        return wanted.contains(base) && found[base] == nil
+    }
+
     /// Keeps the member if its base name is wanted (the first one, should an archive hold two).
     public mutating func offer(name: String, bytes: [UInt8]) {
+        guard wants(name) else { return }
         let base = lastPathComponent(name)
-        guard wanted.contains(base), found[base] == nil else { return }
         found[base] = SourceFile(name: "\(archiveName):\(name)", baseName: base, bytes: bytes)
+    }
+
+    /// Picks `wanted` (base names) out of a `.tar` or `.tar.gz` archive, e.g. `ag_news_csv.tar.gz`
+    /// with `["train.csv", "test.csv"]` or `rt-polaritydata.tar.gz` with the two MR files.
+    /// Members not wanted are skipped without being held in memory.
+    public static func pick(_ wanted: [String], fromArchive path: String) throws -> ArchiveMemberPicker {
+        guard access(path, F_OK) == 0 else { throw TextDataError(file: path, .missingFile) }
+        var picker = ArchiveMemberPicker(archiveName: path, wanted: wanted)
+        let tar = try TarReader(path: path)
+        while let entry = try tar.nextFile() {
+            if picker.wants(entry.name) { picker.offer(name: entry.name, bytes: try tar.readContents()) }
+        }
+        return picker
     }
 
     public func source(_ baseName: String) throws -> SourceFile {

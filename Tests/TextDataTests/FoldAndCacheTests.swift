@@ -134,6 +134,11 @@ import Testing
         let wrongMagic = folder.write("magic.cache", magic)
         expectError(.wrongMagic, file: wrongMagic, line: nil) { _ = try TextCache(path: wrongMagic) }
 
+        var oldVersion = good
+        oldVersion[8] = 1
+        let versionOne = folder.write("v1.cache", oldVersion)
+        expectError(.unsupportedVersion(1), file: versionOne, line: nil) { _ = try TextCache(path: versionOne) }
+
         var flipped = good
         flipped[good.count - 10] ^= 1
         let corrupt = folder.write("corrupt.cache", flipped)

@@ -1,3 +1,4 @@
+import Foundation
 import Testing
 @testable import TextData
 
@@ -160,6 +161,55 @@ import Testing
         let negative = folder.write("rt-polarity.neg", "x\n")
         expectError(.emptyText, file: positive, line: 2) {
             _ = try CorpusReader.readMovieReviews(positive: SourceFile(path: positive), negative: SourceFile(path: negative))
+        }
+    }
+}
+
+@Suite struct ArchiveSourceTests {
+    /// Packs `files` (name → contents) into `name` with the system `tar`, as the original distributions are packed.
+    static func makeArchive(_ name: String, _ files: [String: [UInt8]], in folder: TemporaryFolder) throws -> String {
+        for (file, bytes) in files {
+            try FileManager.default.createDirectory(atPath: folder.path + "/" + (file as NSString).deletingLastPathComponent,
+                                                    withIntermediateDirectories: true)
+            folder.write(file, bytes)
+        }
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+        process.arguments = ["tar", "czf", name] + files.keys.sorted()
+        process.currentDirectoryURL = URL(fileURLWithPath: folder.path)
+        try process.run()
+        process.waitUntilExit()
+        #expect(process.terminationStatus == 0)
+        return folder.path + "/" + name
+    }
+
+    @Test func movieReviewsFromTheTarballGetTheFolderIDs() throws {
+        let folder = TemporaryFolder()
+        let archive = try Self.makeArchive("rt-polaritydata.tar.gz", [
+            "rt-polaritydata/rt-polarity.pos": Array("a clich".utf8) + [0xE9, 0x0A] + Array("fine\n".utf8),
+            "rt-polaritydata/rt-polarity.neg": Array("dull .\n".utf8),
+            "rt-polaritydata/readme.txt": Array("not wanted".utf8),
+        ], in: folder)
+        let picker = try ArchiveMemberPicker.pick([CorpusReader.movieReviewPositiveFile, CorpusReader.movieReviewNegativeFile],
+                                                  fromArchive: archive)
+        let samples = try CorpusReader.readMovieReviews(positive: picker.source(CorpusReader.movieReviewPositiveFile),
+                                                        negative: picker.source(CorpusReader.movieReviewNegativeFile))
+        #expect(samples.map(\.id) == ["rt-polarity.neg:1", "rt-polarity.pos:1", "rt-polarity.pos:2"])
+        #expect(samples[1].fields == ["a cliché"])
+        expectError(.missingFile, file: "\(archive):readme.md", line: nil) { _ = try picker.source("readme.md") }
+        expectError(.missingFile, file: folder.path + "/none.tar.gz", line: nil) {
+            _ = try ArchiveMemberPicker.pick(["train.csv"], fromArchive: folder.path + "/none.tar.gz")
+        }
+    }
+
+    @Test func csvFromTheTarballNamesTheMemberInErrors() throws {
+        let folder = TemporaryFolder()
+        let archive = try Self.makeArchive("ag_news_csv.tar.gz", [
+            "ag_news_csv/train.csv": Array("\"1\",\"t\",\"d\"\n\"1\",\"t\",\"d\"\n\"9\",\"t\",\"d\"\n".utf8),
+        ], in: folder)
+        let source = try ArchiveMemberPicker.pick(["train.csv"], fromArchive: archive).source("train.csv")
+        expectError(.labelOutOfRange(9, classCount: 4), file: "\(archive):ag_news_csv/train.csv", line: 3) {
+            _ = try CorpusReader.readCSV(source, format: .agNews)
         }
     }
 }
