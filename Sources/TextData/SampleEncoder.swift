@@ -85,8 +85,6 @@ public final class TextEncoder {
         encoder = try SampleEncoder(settings: settings)
     }
 
-    public var quantizer: Quantizer { encoder.quantizer }
-
     /// Columns of the text fields (in file order), joined as the settings say.
     public func encode(fields: [String]) throws -> [UInt8] {
         let ordered = settings.quantization.joinOrder == .lastFieldFirst ? Array(fields.reversed()) : fields

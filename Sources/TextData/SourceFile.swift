@@ -3,6 +3,7 @@ import Glibc
 #else
 import Darwin
 #endif
+import Archive
 
 /// The bytes of one input file plus the name that errors use for it.
 ///
@@ -11,11 +12,20 @@ import Darwin
 public final class SourceFile: @unchecked Sendable {  // immutable after init
     /// A path, or `archive.tar.gz:member` for archive members.
     public let name: String
+    /// The file's own name without folders (`rt-polarity.pos`): sample ids use it, so that ids
+    /// are the same whether the corpus came from a folder or an archive.
+    public let baseName: String
     private let bytes: [UInt8]
     private let mapping: UnsafeRawBufferPointer?
 
-    public init(name: String, bytes: [UInt8]) {
+    /// Bytes already in memory; `name` is a path-like name whose last component is the file's name.
+    public convenience init(name: String, bytes: [UInt8]) {
+        self.init(name: name, baseName: lastPathComponent(name), bytes: bytes)
+    }
+
+    init(name: String, baseName: String, bytes: [UInt8]) {
         self.name = name
+        self.baseName = baseName
         self.bytes = bytes
         self.mapping = nil
     }
@@ -23,6 +33,7 @@ public final class SourceFile: @unchecked Sendable {  // immutable after init
     /// Maps the file at `path`.
     public init(path: String) throws {
         name = path
+        baseName = lastPathComponent(path)
         bytes = []
         mapping = try mapFile(path)
     }
@@ -33,16 +44,13 @@ public final class SourceFile: @unchecked Sendable {  // immutable after init
 
     public var count: Int { mapping?.count ?? bytes.count }
 
-    /// The base name: the part after the last `/` (and after the archive's `:` for members).
-    public var baseName: String { baseNameOf(name) }
-
     func withBytes<Result>(_ body: (UnsafeBufferPointer<UInt8>) throws -> Result) rethrows -> Result {
         if let mapping { return try body(mapping.bindMemory(to: UInt8.self)) }
         return try bytes.withUnsafeBufferPointer(body)
     }
 }
 
-func baseNameOf(_ name: String) -> String {
+func lastPathComponent(_ name: String) -> String {
     String(name.split(separator: "/", omittingEmptySubsequences: false).last ?? Substring(name))
 }
 
@@ -82,11 +90,30 @@ public struct ArchiveMemberPicker {
         self.wanted = Set(wanted)
     }
 
-    /// Keeps the member if its base name is wanted. Hidden AppleDouble members (`._name`) never match.
+    /// Whether `offer` would keep a member of this name: lets a reader skip the others unread.
+    public func wants(_ memberName: String) -> Bool {
+        let base = lastPathComponent(memberName)
+        return wanted.contains(base) && found[base] == nil
+    }
+
+    /// Keeps the member if its base name is wanted (the first one, should an archive hold two).
     public mutating func offer(name: String, bytes: [UInt8]) {
-        let base = baseNameOf(name)
-        guard wanted.contains(base), found[base] == nil else { return }
-        found[base] = SourceFile(name: "\(archiveName):\(name)", bytes: bytes)
+        guard wants(name) else { return }
+        let base = lastPathComponent(name)
+        found[base] = SourceFile(name: "\(archiveName):\(name)", baseName: base, bytes: bytes)
+    }
+
+    /// Picks `wanted` (base names) out of a `.tar` or `.tar.gz` archive, e.g. `ag_news_csv.tar.gz`
+    /// with `["train.csv", "test.csv"]` or `rt-polaritydata.tar.gz` with the two MR files.
+    /// Members not wanted are skipped without being held in memory.
+    public static func pick(_ wanted: [String], fromArchive path: String) throws -> ArchiveMemberPicker {
+        guard access(path, F_OK) == 0 else { throw TextDataError(file: path, .missingFile) }
+        var picker = ArchiveMemberPicker(archiveName: path, wanted: wanted)
+        let tar = try TarReader(path: path)
+        while let entry = try tar.nextFile() {
+            if picker.wants(entry.name) { picker.offer(name: entry.name, bytes: try tar.readContents()) }
+        }
+        return picker
     }
 
     public func source(_ baseName: String) throws -> SourceFile {

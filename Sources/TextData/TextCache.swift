@@ -10,10 +10,11 @@ import Tensor
 /// Layout (all integers little-endian):
 ///
 ///     0   8 bytes  magic "CRLTEXTQ"
-///     8   UInt32   format version (1)
+///     8   UInt32   format version (2; version 1 used an FNV-1a checksum)
 ///     12  UInt32   header size in bytes (a multiple of 8; the payload starts there)
 ///     16  UInt64   sample count N
-///     24  UInt64   checksum: FNV-1a 64 of the whole file with these 8 bytes left out
+///     24  UInt64   checksum: XXH64 (seed 0) of everything from byte 32 to the end; the bytes
+///                  before it (magic, version, sizes) are checked against the file size instead
 ///     32  UInt32   length l0
 ///     36  UInt32   class count
 ///     40  UInt8    alphabet, 41 join order, 42 encoding (0 auto, 1 utf8, 2 latin1),
@@ -36,9 +37,9 @@ public final class TextCache: @unchecked Sendable {  // immutable after open
     private let foldBytes: UnsafePointer<UInt8>?
 
     static let magic = Array("CRLTEXTQ".utf8)
-    static let version: UInt32 = 1
+    static let version: UInt32 = 2
     static let fixedHeaderSize = 50
-    static let checksumRange = 24..<32
+    static let checksummedFrom = 32
 
     /// Opens and checks a cache. With `expecting`, every setting must match (and the dataset name
     /// when given), so a run never trains on a cache built with other settings.
@@ -121,15 +122,9 @@ public final class TextCache: @unchecked Sendable {  // immutable after open
     public func oneHot(_ samples: [Int]) -> Tensor { quantizer.oneHot(samples.map(columns)) }
 }
 
-/// FNV-1a 64 over a cache file, skipping the checksum field itself.
+/// The checksum of a whole cache file (see the layout above).
 func cacheChecksum(_ file: UnsafeRawBufferPointer) -> UInt64 {
-    var hash: UInt64 = 0xcbf2_9ce4_8422_2325
-    func mix(_ range: Range<Int>) {
-        for index in range { hash = (hash ^ UInt64(file[index])) &* 0x100_0000_01b3 }
-    }
-    mix(0..<TextCache.checksumRange.lowerBound)
-    mix(TextCache.checksumRange.upperBound..<file.count)
-    return hash
+    XXH64.hash(UnsafeRawBufferPointer(rebasing: file[TextCache.checksummedFrom...]))
 }
 
 struct CacheHeader {

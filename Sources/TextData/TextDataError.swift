@@ -59,7 +59,8 @@ public struct TextDataError: Error, CustomStringConvertible, Sendable, Equatable
         case .wrongCacheSize(let expected, let actual):
             "damaged cache: expected \(expected) bytes, the file has \(actual) (trailing bytes)"
         case .wrongMagic: "not a ConvReLU text cache (wrong magic bytes)"
-        case .unsupportedVersion(let version): "unsupported text cache version \(version)"
+        case .unsupportedVersion(let version):
+            "text cache format version \(version), this build reads version \(TextCache.version): delete the file and preprocess again"
         case .checksumMismatch(let stored, let computed):
             "cache checksum mismatch (header says \(hex(stored)), payload gives \(hex(computed))): the file is corrupt"
         case .settingsMismatch(let setting, let inFile, let expected):
