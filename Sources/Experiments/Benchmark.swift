@@ -31,25 +31,25 @@ public enum Benchmark {
                 case "charcnn":
                     var c = CharCNNConfiguration.small(alphabetSize: 70, length: 1014, classes: 4)
                     c.activation = convReLU ? .convReLU : .relu
-                    let make = { () -> Classifier in CharCNN(c) }
+                    let model = CharCNN(c)
                     let input = { (n: Int) -> Tensor in
                         var rng = RNG(seed: 1, stream: "bench")
                         let t = Tensor(shape: [n, 1014])
                         for i in 0..<t.count { t[i] = Float(rng.int(below: 71) - 1) }
                         return t
                     }
-                    results += measure("charcnn-small", convReLU, make, input, batch: 128,
+                    results += measure("charcnn-small", convReLU, model, input(128), input(1), batch: 128,
                                        forwardGFLOP: charCNNForwardGFLOP, stepGFLOP: charCNNStepGFLOP, steps: steps, warmup: warmup, log: log)
                 case "densenet":
                     let activation = convReLU ? ImageActivation(.convReLU, placement: .firstBlock) : .relu
-                    let make = { () -> Classifier in DenseNet(configuration: .denseNet40(classes: 10, activation: activation)) }
+                    let model = DenseNet(configuration: .denseNet40(classes: 10, activation: activation))
                     let input = { (n: Int) -> Tensor in
                         var rng = RNG(seed: 1, stream: "bench")
                         let t = Tensor(shape: [n, 3, 32, 32])
                         for i in 0..<t.count { t[i] = Float(rng.normal()) }
                         return t
                     }
-                    results += measure("densenet40", convReLU, make, input, batch: 64,
+                    results += measure("densenet40", convReLU, model, input(64), input(1), batch: 64,
                                        forwardGFLOP: denseNetForwardGFLOP, stepGFLOP: denseNetStepGFLOP, steps: steps, warmup: warmup, log: log)
                 default:
                     log("unknown workload '\(workload)' (charcnn, densenet)")
@@ -59,14 +59,12 @@ public enum Benchmark {
         return results
     }
 
-    private static func measure(_ name: String, _ convReLU: Bool, _ make: () -> Classifier, _ input: (Int) -> Tensor,
+    private static func measure(_ name: String, _ convReLU: Bool, _ model: Classifier, _ x: Tensor, _ single: Tensor,
                                 batch: Int, forwardGFLOP: Double, stepGFLOP: Double, steps: Int, warmup: Int,
                                 log: (String) -> Void) -> [BenchmarkResult] {
         let activation = convReLU ? "convrelu" : "relu"
-        let model = make()
         InitializationScheme(weights: .heNormal, thresholds: .gaussian(std: 0.05)).apply(to: model.parameters, seed: 1)
         let optimizer = SGD(momentum: 0.9)
-        let x = input(batch), single = input(1)
         let labels = (0..<batch).map { Int32($0 % model.classes) }
         let probabilities = Tensor(), dLogits = Tensor()
         var step = 0

@@ -44,7 +44,8 @@ public struct DenseNetConfiguration: Codable, Sendable, Equatable {
 
 /// Parameter names as in the fixtures: `conv0`, `block{b}.layer{i}.…`, `trans{b}.{bn,act,conv}`,
 /// `bn_final`, `fc` (blocks and transitions numbered from 1).
-public final class DenseNet: Layer {
+public final class DenseNet: Classifier {
+    public var classes: Int { configuration.classes }
     public let configuration: DenseNetConfiguration
     private let network = Sequential()
 

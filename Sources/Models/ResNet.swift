@@ -36,7 +36,8 @@ public struct ResNetConfiguration: Codable, Sendable, Equatable {
 /// to its stage. Under ConvReLU only the activation inside a block (before conv2) is fused into
 /// a convolution; the one after the residual sum also feeds the next block's shortcut, so it
 /// stays a ReLU.
-public final class ResNet: Layer {
+public final class ResNet: Classifier {
+    public var classes: Int { configuration.classes }
     public let configuration: ResNetConfiguration
     private let network = Sequential()
 

@@ -32,7 +32,8 @@ public struct VGGConfiguration: Codable, Sendable, Equatable {
 /// thresholds and the activation before each of them is dropped, also when a max pool sits in
 /// between: max(θ, maxpool(x)) = maxpool(max(θ, x)). The first convolution reads the image and
 /// has no activation before it to replace.
-public final class VGG: Layer {
+public final class VGG: Classifier {
+    public var classes: Int { configuration.classes }
     public let configuration: VGGConfiguration
     private let network = Sequential()
 
