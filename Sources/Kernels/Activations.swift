@@ -26,10 +26,11 @@ public enum ParameterSharing: String, Sendable, CaseIterable, Codable {
 public func thresholdForward<T: BLASFloat>(x: UnsafePointer<T>, batch: Int, channels: Int, size: Int,
                                            theta: UnsafePointer<T>, sharing: ParameterSharing,
                                            y: UnsafeMutablePointer<T>) {
-    for n in 0..<batch {
-        for c in 0..<channels {
-            let (base, step) = sharing.layout(channel: c, size: size)
-            let o = (n * channels + c) * size
+    nonisolated(unsafe) let y = y
+    parallelChunks(batch * channels) { _, rows in
+        for row in rows {
+            let (base, step) = sharing.layout(channel: row % channels, size: size)
+            let o = row * size
             if step == 0 {
                 let t = theta[base]
                 for i in 0..<size { y[o + i] = max(x[o + i], t) }
@@ -40,19 +41,41 @@ public func thresholdForward<T: BLASFloat>(x: UnsafePointer<T>, batch: Int, chan
     }
 }
 
+/// Runs `body(c, partial)` for each channel in parallel, where `partial` receives the
+/// channel's contribution to parameter gradients. With per-element or per-channel sharing a
+/// channel owns its parameters and writes the gradient directly; with one parameter for the
+/// layer the channels' partial sums are added up afterwards, so no two threads write one value.
+@inlinable
+func forEachChannel<T: BLASFloat>(channels: Int, sharing: ParameterSharing, gradient: UnsafeMutablePointer<T>?,
+                                  _ body: (Int, UnsafeMutablePointer<T>?) -> Void) {
+    guard let gradient, sharing == .layer else {
+        parallelFor(channels) { c in body(c, gradient) }
+        return
+    }
+    withUnsafeTemporaryAllocation(of: T.self, capacity: channels) { partials in
+        nonisolated(unsafe) let partials = partials.baseAddress!
+        partials.initialize(repeating: 0, count: channels)
+        parallelFor(channels) { c in body(c, partials + c) }
+        for c in 0..<channels { gradient[0] += partials[c] }
+    }
+}
+
 /// The gradient goes to x where x > θ and to θ where x <= θ. Overwrites dx, accumulates dθ.
 @inlinable
 public func thresholdBackward<T: BLASFloat>(x: UnsafePointer<T>, dy: UnsafePointer<T>, batch: Int, channels: Int, size: Int,
                                             theta: UnsafePointer<T>, sharing: ParameterSharing,
                                             dx: UnsafeMutablePointer<T>?, dTheta: UnsafeMutablePointer<T>?) {
-    for n in 0..<batch {
-        for c in 0..<channels {
-            let (base, step) = sharing.layout(channel: c, size: size)
+    nonisolated(unsafe) let dx = dx
+    forEachChannel(channels: channels, sharing: sharing, gradient: dTheta) { c, gradient in
+        // With layer sharing `gradient` is this channel's partial sum, at offset 0.
+        let (base, step) = sharing.layout(channel: c, size: size)
+        let gradientBase = sharing == .layer ? 0 : base
+        for n in 0..<batch {
             let o = (n * channels + c) * size
             for i in 0..<size {
                 let passes = x[o + i] > theta[base + i * step]
                 dx?[o + i] = passes ? dy[o + i] : 0
-                if !passes { dTheta?[base + i * step] += dy[o + i] }
+                if !passes { gradient?[gradientBase + i * step] += dy[o + i] }
             }
         }
     }
@@ -63,10 +86,11 @@ public func thresholdBackward<T: BLASFloat>(x: UnsafePointer<T>, dy: UnsafePoint
 public func slopeForward<T: BLASFloat>(x: UnsafePointer<T>, batch: Int, channels: Int, size: Int,
                                        alpha: UnsafePointer<T>, sharing: ParameterSharing,
                                        y: UnsafeMutablePointer<T>) {
-    for n in 0..<batch {
-        for c in 0..<channels {
-            let (base, step) = sharing.layout(channel: c, size: size)
-            let o = (n * channels + c) * size
+    nonisolated(unsafe) let y = y
+    parallelChunks(batch * channels) { _, rows in
+        for row in rows {
+            let (base, step) = sharing.layout(channel: row % channels, size: size)
+            let o = row * size
             for i in 0..<size {
                 let v = x[o + i]
                 y[o + i] = v > 0 ? v : alpha[base + i * step] * v
@@ -80,9 +104,11 @@ public func slopeForward<T: BLASFloat>(x: UnsafePointer<T>, batch: Int, channels
 public func slopeBackward<T: BLASFloat>(x: UnsafePointer<T>, dy: UnsafePointer<T>, batch: Int, channels: Int, size: Int,
                                         alpha: UnsafePointer<T>, sharing: ParameterSharing,
                                         dx: UnsafeMutablePointer<T>?, dAlpha: UnsafeMutablePointer<T>?) {
-    for n in 0..<batch {
-        for c in 0..<channels {
-            let (base, step) = sharing.layout(channel: c, size: size)
+    nonisolated(unsafe) let dx = dx
+    forEachChannel(channels: channels, sharing: sharing, gradient: dAlpha) { c, gradient in
+        let (base, step) = sharing.layout(channel: c, size: size)
+        let gradientBase = sharing == .layer ? 0 : base
+        for n in 0..<batch {
             let o = (n * channels + c) * size
             for i in 0..<size {
                 let v = x[o + i], g = dy[o + i]
@@ -90,7 +116,7 @@ public func slopeBackward<T: BLASFloat>(x: UnsafePointer<T>, dy: UnsafePointer<T
                     dx?[o + i] = g
                 } else {
                     dx?[o + i] = alpha[base + i * step] * g
-                    dAlpha?[base + i * step] += g * v
+                    gradient?[gradientBase + i * step] += g * v
                 }
             }
         }

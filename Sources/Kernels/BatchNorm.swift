@@ -13,7 +13,8 @@ public func batchNormForward<T: BLASFloat>(x: UnsafePointer<T>, inputStride: Int
                                            mean: UnsafeMutablePointer<T>, inverseStd: UnsafeMutablePointer<T>,
                                            y: UnsafeMutablePointer<T>) {
     let m = T(batch * size)
-    for c in 0..<channels {
+    nonisolated(unsafe) let runningMean = runningMean, runningVar = runningVar, mean = mean, inverseStd = inverseStd, y = y
+    parallelFor(channels) { c in
         var mu: T, variance: T
         if training {
             var s: T = 0
@@ -56,7 +57,8 @@ public func batchNormBackward<T: BLASFloat>(x: UnsafePointer<T>, inputStride: In
                                             dx: UnsafeMutablePointer<T>?, dxStride: Int,
                                             dGamma: UnsafeMutablePointer<T>, dBeta: UnsafeMutablePointer<T>) {
     let m = T(batch * size)
-    for c in 0..<channels {
+    nonisolated(unsafe) let dx = dx, dGamma = dGamma, dBeta = dBeta
+    parallelFor(channels) { c in
         let mu = mean[c], inv = inverseStd[c]
         var sumDy: T = 0, sumDyXhat: T = 0
         for n in 0..<batch {
@@ -69,7 +71,7 @@ public func batchNormBackward<T: BLASFloat>(x: UnsafePointer<T>, inputStride: In
         }
         dGamma[c] += sumDyXhat
         dBeta[c] += sumDy
-        guard let dx else { continue }
+        guard let dx else { return }
         let scale = gamma[c] * inv
         let meanDy = training ? sumDy / m : 0, meanDyXhat = training ? sumDyXhat / m : 0
         for n in 0..<batch {

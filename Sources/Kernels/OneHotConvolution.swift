@@ -6,7 +6,8 @@
 /// alphabet: the quarter of a char-CNN step that conv1's GEMMs would take disappears.
 ///
 /// `weightTransposed` is the weight laid out (C, k, D), so each gathered column is contiguous;
-/// `outputTransposed` is a (Lout, D) workspace per sample.
+/// `outputTransposed` is a workspace of one (Lout, D) block per parallel chunk
+/// (`parallelChunkCount` of them): samples are split across the cores.
 @inlinable
 public func transposeOneHotWeight<T: BLASFloat>(_ weight: UnsafePointer<T>, outChannels: Int, alphabet: Int, kernel: Int,
                                                 into weightTransposed: UnsafeMutablePointer<T>) {
@@ -23,54 +24,81 @@ public func oneHotConvForward<T: BLASFloat>(indices: UnsafePointer<Int32>, batch
                                             outChannels: Int, kernel: Int,
                                             y: UnsafeMutablePointer<T>, outputTransposed: UnsafeMutablePointer<T>) {
     let outLength = length - kernel + 1, D = outChannels
-    for n in 0..<batch {
-        let idx = indices + n * length
-        for p in 0..<outLength {
-            let row = outputTransposed + p * D
-            if let bias { row.update(from: bias, count: D) } else { row.update(repeating: 0, count: D) }
-            for a in 0..<kernel {
-                let c = Int(idx[p + a])
-                guard c >= 0 else { continue }
-                let column = weightTransposed + (c * kernel + a) * D
-                for d in 0..<D { row[d] += column[d] }
+    nonisolated(unsafe) let y = y, scratch = outputTransposed
+    parallelChunks(batch) { chunk, samples in
+        let transposed = scratch + chunk * outLength * D
+        for n in samples {
+            gatherColumns(indices + n * length, outLength: outLength, weightTransposed: weightTransposed, bias: bias,
+                          outChannels: D, kernel: kernel, into: transposed)
+            let yn = y + n * D * outLength
+            for p in 0..<outLength {
+                for d in 0..<D { yn[d * outLength + p] = transposed[p * D + d] }
             }
-        }
-        let yn = y + n * D * outLength
-        for p in 0..<outLength {
-            for d in 0..<D { yn[d * outLength + p] = outputTransposed[p * D + d] }
         }
     }
 }
 
-/// Accumulates dW and db. `weightGradientTransposed` is a (C, k, D) workspace.
+/// One sample's output, position-major: row p = b + Σ_a (weight column of the character at p+a).
+@inlinable
+func gatherColumns<T: BLASFloat>(_ idx: UnsafePointer<Int32>, outLength: Int, weightTransposed: UnsafePointer<T>,
+                                 bias: UnsafePointer<T>?, outChannels D: Int, kernel: Int,
+                                 into transposed: UnsafeMutablePointer<T>) {
+    for p in 0..<outLength {
+        let row = transposed + p * D
+        if let bias { row.update(from: bias, count: D) } else { row.update(repeating: 0, count: D) }
+        for a in 0..<kernel {
+            let c = Int(idx[p + a])
+            guard c >= 0 else { continue }
+            let column = weightTransposed + (c * kernel + a) * D
+            for d in 0..<D { row[d] += column[d] }
+        }
+    }
+}
+
+/// Accumulates dW and db. Each parallel chunk of samples sums into its own (C, k, D) block of
+/// `weightGradientTransposed` using its own (Lout, D) block of `outputTransposed`; the chunks'
+/// sums are then added into dW.
 @inlinable
 public func oneHotConvBackward<T: BLASFloat>(indices: UnsafePointer<Int32>, batch: Int, length: Int, alphabet: Int,
                                              outChannels: Int, kernel: Int, dy: UnsafePointer<T>,
                                              dWeight: UnsafeMutablePointer<T>, dBias: UnsafeMutablePointer<T>?,
                                              weightGradientTransposed: UnsafeMutablePointer<T>,
                                              outputTransposed: UnsafeMutablePointer<T>) {
-    let outLength = length - kernel + 1, D = outChannels
-    weightGradientTransposed.update(repeating: 0, count: alphabet * kernel * D)
-    for n in 0..<batch {
-        let dyn = dy + n * D * outLength
-        for d in 0..<D {
-            var s: T = 0
+    let outLength = length - kernel + 1, D = outChannels, blockSize = alphabet * kernel * D
+    weightGradientTransposed.update(repeating: 0, count: blockSize * parallelChunkCount)
+    if let dBias {
+        for n in 0..<batch {
+            for d in 0..<D {
+                var s: T = 0
+                for p in 0..<outLength { s += dy[(n * D + d) * outLength + p] }
+                dBias[d] += s
+            }
+        }
+    }
+    nonisolated(unsafe) let gradientScratch = weightGradientTransposed, transposeScratch = outputTransposed
+    parallelChunks(batch) { chunk, samples in
+        let gradient = gradientScratch + chunk * blockSize
+        let transposed = transposeScratch + chunk * outLength * D
+        for n in samples {
+            let dyn = dy + n * D * outLength
+            for d in 0..<D {
+                for p in 0..<outLength { transposed[p * D + d] = dyn[d * outLength + p] }
+            }
+            let idx = indices + n * length
             for p in 0..<outLength {
-                outputTransposed[p * D + d] = dyn[d * outLength + p]
-                s += dyn[d * outLength + p]
-            }
-            dBias?[d] += s
-        }
-        let idx = indices + n * length
-        for p in 0..<outLength {
-            let row = outputTransposed + p * D
-            for a in 0..<kernel {
-                let c = Int(idx[p + a])
-                guard c >= 0 else { continue }
-                let column = weightGradientTransposed + (c * kernel + a) * D
-                for d in 0..<D { column[d] += row[d] }
+                let row = transposed + p * D
+                for a in 0..<kernel {
+                    let c = Int(idx[p + a])
+                    guard c >= 0 else { continue }
+                    let column = gradient + (c * kernel + a) * D
+                    for d in 0..<D { column[d] += row[d] }
+                }
             }
         }
+    }
+    for chunk in 1..<parallelChunkCount {
+        let block = weightGradientTransposed + chunk * blockSize
+        for i in 0..<blockSize { weightGradientTransposed[i] += block[i] }
     }
     for d in 0..<D {
         for c in 0..<alphabet {

@@ -1,4 +1,5 @@
 import Dispatch
+import Foundation
 
 /// Runs `body(i)` for every i in 0..<count across the cores. Each i must write only what it
 /// owns (its own rows, channels or samples), so no locking is needed. BLAS calls are made
@@ -13,4 +14,20 @@ public func parallelFor(_ count: Int, _ body: (Int) -> Void) {
         nonisolated(unsafe) let work = work
         DispatchQueue.concurrentPerform(iterations: count) { work($0) }
     }
+}
+
+/// The number of chunks `parallelChunks` splits work into: one per core.
+public let parallelChunkCount = max(1, ProcessInfo.processInfo.activeProcessorCount)
+
+/// Splits 0..<count into at most `parallelChunkCount` contiguous ranges and runs
+/// `body(chunk, range)` for each in parallel. A chunk index lets each chunk use its own slice
+/// of a scratch buffer (partial sums, transposes) without locks.
+@inlinable
+public func parallelChunks(_ count: Int, _ body: (Int, Range<Int>) -> Void) {
+    let chunks = min(count, parallelChunkCount)
+    guard chunks > 1 else {
+        if count > 0 { body(0, 0..<count) }
+        return
+    }
+    parallelFor(chunks) { k in body(k, (count * k / chunks)..<(count * (k + 1) / chunks)) }
 }

@@ -5,17 +5,20 @@
 public func maxPool1dForward<T: BLASFloat>(x: UnsafePointer<T>, rows: Int, length: Int, kernel: Int, stride: Int,
                                            y: UnsafeMutablePointer<T>, argmax: UnsafeMutablePointer<Int32>) {
     let outLength = (length - kernel) / stride + 1
-    for r in 0..<rows {
-        let xr = x + r * length
-        for o in 0..<outLength {
-            let start = o * stride
-            var best = xr[start], at = start
-            for k in 1..<max(kernel, 1) where xr[start + k] > best || xr[start + k].isNaN {
-                best = xr[start + k]
-                at = start + k
+    nonisolated(unsafe) let y = y, argmax = argmax
+    parallelChunks(rows) { _, range in
+        for r in range {
+            let xr = x + r * length
+            for o in 0..<outLength {
+                let start = o * stride
+                var best = xr[start], at = start
+                for k in 1..<max(kernel, 1) where xr[start + k] > best || xr[start + k].isNaN {
+                    best = xr[start + k]
+                    at = start + k
+                }
+                y[r * outLength + o] = best
+                argmax[r * outLength + o] = Int32(at)
             }
-            y[r * outLength + o] = best
-            argmax[r * outLength + o] = Int32(at)
         }
     }
 }
@@ -24,9 +27,12 @@ public func maxPool1dForward<T: BLASFloat>(x: UnsafePointer<T>, rows: Int, lengt
 @inlinable
 public func maxPool1dBackward<T: BLASFloat>(dy: UnsafePointer<T>, argmax: UnsafePointer<Int32>, rows: Int,
                                             length: Int, outLength: Int, dx: UnsafeMutablePointer<T>) {
-    dx.update(repeating: 0, count: rows * length)
-    for r in 0..<rows {
-        for o in 0..<outLength { dx[r * length + Int(argmax[r * outLength + o])] += dy[r * outLength + o] }
+    nonisolated(unsafe) let dx = dx
+    parallelChunks(rows) { _, range in
+        (dx + range.lowerBound * length).update(repeating: 0, count: range.count * length)
+        for r in range {
+            for o in 0..<outLength { dx[r * length + Int(argmax[r * outLength + o])] += dy[r * outLength + o] }
+        }
     }
 }
 

@@ -42,7 +42,7 @@ public final class OneHotConvolution: Layer {
         let outLength = length - kernelSize + 1
         output.resize(to: [n, outChannels, outLength])
         weightTransposed.resize(to: [alphabetSize * kernelSize * outChannels])
-        outputTransposed.resize(to: [outLength * outChannels])
+        outputTransposed.resize(to: [outLength * outChannels * parallelChunkCount])
         transposeOneHotWeight(weight.value.pointer, outChannels: outChannels, alphabet: alphabetSize, kernel: kernelSize,
                               into: weightTransposed.pointer)
         oneHotConvForward(indices: indices, batch: n, length: length, weightTransposed: weightTransposed.pointer,
@@ -53,7 +53,7 @@ public final class OneHotConvolution: Layer {
 
     /// Accumulates the weight and bias gradients. Indices have no gradient: returns zeros.
     public func backward(_ dy: Tensor) -> Tensor {
-        weightGradientTransposed.resize(to: [alphabetSize * kernelSize * outChannels])
+        weightGradientTransposed.resize(to: [alphabetSize * kernelSize * outChannels * parallelChunkCount])
         oneHotConvBackward(indices: indices, batch: inputShape[0], length: inputShape[1], alphabet: alphabetSize,
                            outChannels: outChannels, kernel: kernelSize, dy: dy.pointer,
                            dWeight: weight.grad.pointer, dBias: bias.grad.pointer,
