@@ -5,6 +5,11 @@ public struct ConfigError: Error, CustomStringConvertible, Sendable {
     public var file: String
     public var key: String?
     public var message: String
+    public init(file: String, key: String?, message: String) {
+        self.file = file
+        self.key = key
+        self.message = message
+    }
     public var description: String { "\(file): " + (key.map { "\($0): " } ?? "") + message }
 }
 

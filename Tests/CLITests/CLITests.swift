@@ -1,0 +1,142 @@
+import Foundation
+import TestSupport
+import Testing
+
+/// The built `convrelu` binary, beside the test bundle.
+let convreluBinary: String = {
+    let candidates = [Bundle.main.bundleURL, Bundle.main.bundleURL.deletingLastPathComponent()]
+        + Bundle.allBundles.map { $0.bundleURL.deletingLastPathComponent() }
+    return candidates.map { $0.appendingPathComponent("convrelu").path }.first { FileManager.default.isExecutableFile(atPath: $0) }
+        ?? "convrelu"
+}()
+
+struct Run {
+    var status: Int32
+    var output: String
+    var error: String
+}
+
+func temporaryFolder() throws -> String {
+    let path = NSTemporaryDirectory() + "convrelu-cli-\(UUID().uuidString)"
+    try FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
+    return path
+}
+
+/// Runs the CLI with `arguments`, `input` as its standard input; output and errors go through
+/// files, so a chatty process can never block on a full pipe.
+func convrelu(_ arguments: [String], input: Data = Data()) throws -> Run {
+    let folder = try temporaryFolder()
+    let (inPath, outPath, errPath) = (folder + "/in", folder + "/out", folder + "/err")
+    try input.write(to: URL(fileURLWithPath: inPath))
+    FileManager.default.createFile(atPath: outPath, contents: nil)
+    FileManager.default.createFile(atPath: errPath, contents: nil)
+    let process = Process()
+    process.executableURL = URL(fileURLWithPath: convreluBinary)
+    process.arguments = arguments
+    process.standardInput = FileHandle(forReadingAtPath: inPath)
+    process.standardOutput = FileHandle(forWritingAtPath: outPath)
+    process.standardError = FileHandle(forWritingAtPath: errPath)
+    try process.run()
+    process.waitUntilExit()
+    return Run(status: process.terminationStatus,
+               output: (try? String(contentsOfFile: outPath, encoding: .utf8)) ?? "",
+               error: (try? String(contentsOfFile: errPath, encoding: .utf8)) ?? "")
+}
+
+/// A tiny but real MR run: 64 training sentences, a narrow char-CNN with ConvReLU.
+func smallMRConfig(folder: String, extra: String = "") -> String {
+    """
+    {
+      "task": "text",
+      "data": {"dataset": "mr", "path": "\(Fixtures.dataFolder)/mr", "cache": "\(folder)/cache", "length": 130,
+               "validation_fraction": 0.05, "train_limit": 64},
+      "model": {"size": "small", "features": 8, "hidden_units": 16, "batch_norm": true, "activation": "convrelu"\(extra)},
+      "optimizer": {"name": "adam", "lr": 0.001},
+      "batch_size": 16,
+      "epochs": 1,
+      "seed": 3,
+      "output": "\(folder)/run"
+    }
+    """
+}
+
+@Suite(.serialized) struct CLITests {
+    @Test func trainResumeEvaluateClassify() throws {
+        let folder = try temporaryFolder()
+        let config = folder + "/mr.json"
+        try smallMRConfig(folder: folder).write(toFile: config, atomically: true, encoding: .utf8)
+
+        let first = try convrelu(["train", "--config", config])
+        #expect(first.status == 0, "\(first.error)")
+        #expect(first.output.contains("OpenBLAS core"))
+        #expect(first.output.contains("test accuracy:"))
+        #expect(FileManager.default.fileExists(atPath: folder + "/run/last.safetensors"))
+        #expect(FileManager.default.fileExists(atPath: folder + "/run/best.safetensors"))
+
+        let again = try convrelu(["train", "--config", config])
+        #expect(again.status != 0)
+        #expect(again.error.contains("--resume"))
+
+        let resumed = try convrelu(["train", "--config", config, "--resume", "--epochs", "2"])
+        #expect(resumed.status == 0, "\(resumed.error)")
+        #expect(resumed.output.contains("resumed from"))
+        #expect(resumed.output.contains("epoch   2"))
+        let log = try String(contentsOfFile: folder + "/run/metrics.jsonl", encoding: .utf8)
+        #expect(log.split(separator: "\n").count == 2)
+
+        let evaluation = try convrelu(["eval", "--checkpoint", folder + "/run/last.safetensors", "--json"])
+        #expect(evaluation.status == 0, "\(evaluation.error)")
+        let report = try JSONSerialization.jsonObject(with: Data(evaluation.output.utf8)) as? [String: Any]
+        #expect((report?["total"] as? Int) == 1047)  // MR fold 0 of the shared data
+        #expect((report?["confusion"] as? [[Int]])?.count == 2)
+        let text = try convrelu(["eval", "--checkpoint", folder + "/run/last.safetensors"])
+        #expect(text.output.contains("confusion matrix"))
+
+        // Empty lines, a very long line and binary garbage each get an answer.
+        var input = Data("a gripping , funny film\n\n".utf8)
+        input.append(Data(String(repeating: "long ", count: 20_000).utf8))
+        input.append(Data("\n".utf8))
+        input.append(Data([0xff, 0xfe, 0x00, 0x80, 0x9f, 0x0a]))
+        input.append(Data("dull and lifeless\n".utf8))
+        let classified = try convrelu(["classify", "--checkpoint", folder + "/run/last.safetensors", "--json"], input: input)
+        #expect(classified.status == 0, "\(classified.error)")
+        let lines = classified.output.split(separator: "\n", omittingEmptySubsequences: false).dropLast()
+        #expect(lines.count == 5)
+        for line in lines {
+            let object = try JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any]
+            #expect(object?["probabilities"] != nil || object?["error"] != nil, "\(line)")
+        }
+        let plain = try convrelu(["classify", "--checkpoint", folder + "/run/last.safetensors"], input: Data("fine\n".utf8))
+        #expect(plain.output.hasPrefix("0\tnegative\t") || plain.output.hasPrefix("1\tpositive\t"))
+    }
+
+    @Test func badConfigsStopWithFileAndKey() throws {
+        let folder = try temporaryFolder()
+        let config = folder + "/bad.json"
+        try smallMRConfig(folder: folder, extra: ", \"drop_out\": 0.1").write(toFile: config, atomically: true, encoding: .utf8)
+        let unknown = try convrelu(["train", "--config", config])
+        #expect(unknown.status == 1)
+        #expect(unknown.error.contains("\(config): model.drop_out: unknown key"))
+
+        let missing = try convrelu(["train", "--config", folder + "/absent.json"])
+        #expect(missing.status == 1)
+        #expect(missing.error.contains("absent.json"))
+
+        try smallMRConfig(folder: folder).replacingOccurrences(of: "\"/mr\"", with: "\"/no-such-folder\"")
+            .replacingOccurrences(of: "\(Fixtures.dataFolder)/mr", with: folder + "/no-such-folder")
+            .write(toFile: config, atomically: true, encoding: .utf8)
+        let noData = try convrelu(["train", "--config", config])
+        #expect(noData.status == 1)
+        #expect(noData.error.contains("no-such-folder/rt-polarity"))
+    }
+
+    @Test func parameterCounts() throws {
+        let folder = try temporaryFolder()
+        let config = folder + "/mr.json"
+        try smallMRConfig(folder: folder).write(toFile: config, atomically: true, encoding: .utf8)
+        let run = try convrelu(["params", "--config", config])
+        #expect(run.status == 0)
+        #expect(run.output.contains("conv2.theta"))
+        #expect(run.output.contains("total"))
+    }
+}
