@@ -1,3 +1,4 @@
+import Foundation
 import Tensor
 
 /// A labelled batch: the model input (N, ...) and one class index per sample.
@@ -27,4 +28,63 @@ public func epochOrder(sampleCount: Int, seed: UInt64, epoch: Int) -> [Int] {
 /// Splits `order` into batches of `size` (the last one may be smaller).
 public func batchRanges(count: Int, size: Int) -> [Range<Int>] {
     stride(from: 0, to: count, by: size).map { $0..<min($0 + size, count) }
+}
+
+/// Assembles batches on a background thread while the caller trains on the previous one, so
+/// the engine never waits for data. Batches come in order and each is filled from its indices
+/// and its own augmentation seed only, so the result does not depend on thread timing.
+public final class BatchPrefetcher: @unchecked Sendable {
+    private let source: BatchSource
+    private let ring: [Batch]
+    private let filled = DispatchSemaphore(value: 0)
+    private let free: DispatchSemaphore
+
+    /// `depth`: how many batches may be ready ahead of the one in use.
+    public init(source: BatchSource, depth: Int = 2) {
+        self.source = source
+        ring = (0...depth).map { _ in Batch() }
+        free = DispatchSemaphore(value: depth + 1)
+    }
+
+    /// Calls `consume` with the batches of `ranges` over `order`, in order. `seed(b)` is the
+    /// augmentation seed of batch b (nil: none). A batch is valid only during its `consume` call.
+    public func forEach(order: [Int], ranges: [Range<Int>], seed: @escaping @Sendable (Int) -> UInt64?,
+                        _ consume: (Batch) throws -> Void) rethrows {
+        let cancelled = Flag()
+        let finished = DispatchSemaphore(value: 0)
+        let producer = Thread { [self] in
+            for (b, range) in ranges.enumerated() {
+                free.wait()
+                if cancelled.value { break }
+                source.fill(ring[b % ring.count], indices: order[range], augmentationSeed: seed(b))
+                filled.signal()
+            }
+            finished.signal()
+        }
+        producer.start()
+        defer {
+            // Stop the producer (it may be waiting for a free slot), wait for it, reset the counts.
+            cancelled.value = true
+            free.signal()
+            finished.wait()
+            while filled.wait(timeout: .now()) == .success {}
+            while free.wait(timeout: .now()) == .success {}
+            for _ in ring { free.signal() }
+        }
+        for b in ranges.indices {
+            filled.wait()
+            try consume(ring[b % ring.count])
+            free.signal()
+        }
+    }
+}
+
+/// A Bool shared between two threads.
+final class Flag: @unchecked Sendable {
+    private let lock = NSLock()
+    private var state = false
+    var value: Bool {
+        get { lock.withLock { state } }
+        set { lock.withLock { state = newValue } }
+    }
 }

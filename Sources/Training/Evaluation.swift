@@ -47,11 +47,11 @@ extension Array {
 /// Runs a classifier in evaluation mode over a whole source.
 public func evaluate(_ model: Classifier, on source: BatchSource, batchSize: Int) -> Evaluation {
     var result = Evaluation(classes: model.classes)
-    let batch = Batch()
     let probabilities = Tensor()
     var lossSum = 0.0
-    for range in batchRanges(count: source.sampleCount, size: batchSize) {
-        source.fill(batch, indices: Array(range)[...], augmentationSeed: nil)
+    BatchPrefetcher(source: source).forEach(order: Array(0..<source.sampleCount),
+                                            ranges: batchRanges(count: source.sampleCount, size: batchSize),
+                                            seed: { _ in nil }) { batch in
         let logits = model.forward(batch.input, .inference)
         probabilities.resize(to: logits.shape)
         let loss = softmaxCrossEntropy(logits: logits.pointer, targets: batch.labels, batch: batch.count,

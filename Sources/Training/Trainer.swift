@@ -88,7 +88,7 @@ public final class Trainer {
     /// Trains until `epochs` epochs are done (or early stopping), evaluating after each epoch.
     public func run(epochs: Int, train: BatchSource, validation: BatchSource?, test: BatchSource?) throws {
         try FileManager.default.createDirectory(atPath: runFolder, withIntermediateDirectories: true)
-        let batch = Batch()
+        let prefetcher = BatchPrefetcher(source: train)
         let probabilities = Tensor(), dLogits = Tensor()
         stoppedEarly = false
         while epochsDone < epochs {
@@ -97,8 +97,9 @@ public final class Trainer {
             let order = epochOrder(sampleCount: train.sampleCount, seed: seed, epoch: epoch)
             var lossSum = 0.0, correct = 0, seen = 0
             let rate = schedule.rate(epoch: epoch, step: step)
-            for range in batchRanges(count: order.count, size: batchSize) {
-                train.fill(batch, indices: order[range], augmentationSeed: seed &+ UInt64(step))
+            let (seed, firstStep) = (self.seed, step)
+            try prefetcher.forEach(order: order, ranges: batchRanges(count: order.count, size: batchSize),
+                                   seed: { seed &+ UInt64(firstStep + $0) }) { batch in
                 let context = RunContext(training: true, seed: seed, step: step)
                 let logits = model.forward(batch.input, context)
                 probabilities.resize(to: logits.shape)
