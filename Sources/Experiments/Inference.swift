@@ -54,7 +54,7 @@ public enum Evaluator {
         let run = try RestoredRun(checkpointPath: checkpointPath, overrides: dataOverride.map { ["data.path": $0] } ?? [:])
         let c = run.configuration
         BLASRuntime.setThreadCount(c.threads)
-        let splits = try c.textData!.prepare(threads: c.threads)
+        let splits = try TrainingRun(configuration: c, log: { _ in }).prepareData()
         let source: BatchSource
         switch split {
         case "test": source = splits.test
@@ -68,7 +68,7 @@ public enum Evaluator {
             throw ConfigError(file: checkpointPath, key: nil, message: "unknown split '\(split)' (test, validation or train)")
         }
         return EvaluationReport(split: split, evaluation: Training.evaluate(run.model, on: source, batchSize: c.batchSize),
-                                classNames: c.textData!.dataset.classNames)
+                                classNames: c.classNames)
     }
 }
 

@@ -18,9 +18,10 @@ public struct RunConfiguration {
     public var text: String
     public var task: Task
     public var note: String?
-    public var data: ConfigObject
     public var textData: TextDataConfiguration?
     public var charCNN: CharCNNConfiguration?
+    public var imageData: ImageDataConfiguration?
+    public var imageModel: ImageModelConfiguration?
     public var initialization: InitializationScheme
     public var optimizer: OptimizerName
     public var learningRate: Double
@@ -78,8 +79,7 @@ public struct RunConfiguration {
         self.text = text
         task = try root.choice("task")
         note = try root.optionalString("note")
-        data = try root.object("data")
-
+        let data = try root.object("data")
         let model = try root.object("model")
         switch task {
         case .text:
@@ -87,7 +87,8 @@ public struct RunConfiguration {
             self.textData = textData
             charCNN = try RunConfiguration.readCharCNN(model, textData: textData)
         case .image:
-            throw ConfigError(file: file, key: "task", message: "image training is not available in this build yet")
+            imageData = try ImageDataConfiguration(data)
+            imageModel = try ImageModelConfiguration(model)
         }
 
         let initObject = try root.object("init")
@@ -186,7 +187,15 @@ public struct RunConfiguration {
     public func makeModel() -> Classifier {
         switch task {
         case .text: CharCNN(charCNN!)
-        case .image: fatalError("image models are not wired yet")
+        case .image: imageModel!.build(classes: imageData!.classes)
+        }
+    }
+
+    /// Class names for reports.
+    public var classNames: [String] {
+        switch task {
+        case .text: textData!.dataset.classNames
+        case .image: (0..<imageData!.classes).map(String.init)
         }
     }
 }

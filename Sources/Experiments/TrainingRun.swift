@@ -21,16 +21,27 @@ public final class TrainingRun {
         self.log = log
     }
 
-    func prepareText() throws -> TextSplits {
-        let bar = ProgressBar(label: "preprocess", unit: "B")
-        defer { bar.finish() }
-        return try configuration.textData!.prepare(threads: configuration.threads, progress: { bar.update(done: $0, total: $1) },
-                                                  log: log)
+    /// The run's training, validation and test sets (text corpora are preprocessed on first use).
+    func prepareData() throws -> DataSplits {
+        switch configuration.task {
+        case .text:
+            let bar = ProgressBar(label: "preprocess", unit: "B")
+            defer { bar.finish() }
+            let splits = try configuration.textData!.prepare(threads: configuration.threads,
+                                                             progress: { bar.update(done: $0, total: $1) }, log: log)
+            return DataSplits(train: splits.train, validation: splits.validation, test: splits.test)
+        case .image:
+            let splits = try configuration.imageData!.prepare(log: log)
+            return DataSplits(train: splits.train, validation: splits.validation, test: splits.test)
+        }
     }
 
     public func preprocessOnly() throws {
-        let splits = try prepareText()
-        log("train \(splits.train.sampleCount), validation \(splits.validation?.sampleCount ?? 0), test \(splits.test.sampleCount) samples; cache \(splits.train.cache.path)")
+        guard configuration.task == .text else {
+            throw ConfigError(file: configuration.file, key: "task", message: "only text corpora are preprocessed; images are read directly")
+        }
+        let splits = try prepareData()
+        log("train \(splits.train.sampleCount), validation \(splits.validation?.sampleCount ?? 0), test \(splits.test.sampleCount) samples")
     }
 
     public func parameterTable() -> String {
@@ -42,7 +53,7 @@ public final class TrainingRun {
     public func train(resume: Bool) throws -> Trainer {
         let c = configuration
         BLASRuntime.setThreadCount(c.threads)
-        let splits = try prepareText()
+        let splits = try prepareData()
         log("data: train \(splits.train.sampleCount), validation \(splits.validation?.sampleCount ?? 0), test \(splits.test.sampleCount)")
         let model = c.makeModel()
         c.initialization.apply(to: model.parameters, seed: c.seed)
@@ -85,6 +96,13 @@ public final class TrainingRun {
         s += String(format: "  %.0f samples/s  %.1fs", r.samplesPerSecond, r.seconds)
         return s
     }
+}
+
+/// Training, validation and test sets of any task.
+struct DataSplits {
+    var train: BatchSource
+    var validation: BatchSource?
+    var test: BatchSource
 }
 
 /// Per-layer parameter counts and the total, as a table.

@@ -1,6 +1,6 @@
 /// How many values a learnable activation parameter (θ of AdaReLU, α of PReLU) has for
 /// (N, C, S) data: one per element of a sample (C·S), per channel (C) or per layer (1).
-public enum ParameterSharing: String, Sendable, CaseIterable, Codable {
+public enum ParameterSharing: String, Sendable, CaseIterable {
     case element, channel, layer
 
     public func parameterCount(channels: Int, size: Int) -> Int {

@@ -5,7 +5,7 @@ import Tensor
 /// Which activation a site uses. ConvReLU puts one threshold per (input channel, kernel offset)
 /// into the next convolution; in front of a fully connected layer that is one threshold per
 /// input feature, i.e. an element-wise AdaReLU.
-public enum ActivationKind: String, Sendable, Codable, CaseIterable {
+public enum ActivationKind: String, Sendable, CaseIterable {
     case relu, leakyReLU = "leaky_relu", prelu, adaReLU = "adarelu", convReLU = "convrelu"
 }
 
@@ -15,7 +15,7 @@ public enum ActivationKind: String, Sendable, Codable, CaseIterable {
 /// There are eight activation sites, after conv1…conv6, fc1 and fc2. Sites listed in
 /// `activationSites` use `activation`, the others ReLU. The paper's setting is ConvReLU at
 /// sites 1 and 2 (thresholds on the inputs of conv2 and conv3); an "(A)" variant lists all eight.
-public struct CharCNNConfiguration: Sendable, Equatable, Codable {
+public struct CharCNNConfiguration: Sendable, Equatable {
     public var alphabetSize = 70
     public var length = 1014
     public var classes = 2

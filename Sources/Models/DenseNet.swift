@@ -4,7 +4,7 @@ import Tensor
 /// A CIFAR DenseNet (Huang et al.): 3×3 stem convolution, dense blocks separated by
 /// transitions (BN → activation → 1×1 conv → 2×2 average pool), and a head
 /// BN → ReLU → global average → fully connected.
-public struct DenseNetConfiguration: Codable, Sendable, Equatable {
+public struct DenseNetConfiguration: Sendable, Equatable {
     public var classes: Int
     public var layersPerBlock: [Int]
     public var growthRate: Int

@@ -16,13 +16,14 @@ public enum ActivationSite: Sendable, Equatable {
 /// With ConvReLU, an activation that feeds a convolution disappears and that convolution gets
 /// thresholds θ on its input instead, fused into its column build. Activations that feed
 /// something else as well (a ResNet's identity shortcut) stay ReLU under ConvReLU.
-public struct ImageActivation: Codable, Sendable, Equatable {
-    public enum Kind: String, Codable, Sendable, CaseIterable {
-        case relu, convReLU, leakyReLU, pReLU
+public struct ImageActivation: Sendable, Equatable {
+    /// Raw values as in config files (the same names as the char-CNN's activations).
+    public enum Kind: String, Sendable, CaseIterable {
+        case relu, convReLU = "convrelu", leakyReLU = "leaky_relu", pReLU = "prelu"
     }
 
     /// The raw values are the paper's strategy names.
-    public enum Placement: String, Codable, Sendable, CaseIterable {
+    public enum Placement: String, Sendable, CaseIterable {
         /// R1: the activations of the first block.
         case firstBlock = "R1"
         /// R2: the activations of the last block.
@@ -51,22 +52,6 @@ public struct ImageActivation: Codable, Sendable, Equatable {
     }
 
     public static let relu = ImageActivation(.relu)
-
-    private enum CodingKeys: String, CodingKey { case kind, placement, leakySlope, slopeSharing }
-
-    /// Only `kind` is required in a configuration file; the rest default as in `init`.
-    public init(from decoder: Decoder) throws {
-        let container = try decoder.container(keyedBy: CodingKeys.self)
-        let sharing = try container.decodeIfPresent(ParameterSharing.self, forKey: .slopeSharing) ?? .layer
-        guard sharing != .element else {
-            throw DecodingError.dataCorruptedError(forKey: .slopeSharing, in: container,
-                                                   debugDescription: "PReLU slopes are per layer or per channel")
-        }
-        self.init(try container.decode(Kind.self, forKey: .kind),
-                  placement: try container.decodeIfPresent(Placement.self, forKey: .placement) ?? .everywhere,
-                  leakySlope: try container.decodeIfPresent(Float.self, forKey: .leakySlope) ?? 0.01,
-                  slopeSharing: sharing)
-    }
 
     /// The activation used at `site`: `kind` where the placement selects the site, ReLU elsewhere.
     public func kind(at site: ActivationSite) -> Kind {

@@ -5,7 +5,7 @@ import Tensor
 /// ResNet in its CIFAR form (He et al.): a 3×3 stem convolution with batch norm and activation,
 /// stages of BasicBlocks (the first block of stages 2… halves the size), global average pooling
 /// and one fully connected layer.
-public struct ResNetConfiguration: Codable, Sendable, Equatable {
+public struct ResNetConfiguration: Sendable, Equatable {
     public var classes: Int
     public var blocksPerStage: [Int]
     /// Output channels of each stage; the stem has as many as the first stage.

@@ -4,7 +4,7 @@ import Tensor
 /// VGG in its common CIFAR form: stages of 3×3 convolutions (pad 1, with bias) each followed by
 /// batch norm and an activation, a 2×2 max pool after each stage, and one fully connected layer
 /// on the remaining 1×1 map (32×32 input after five stages).
-public struct VGGConfiguration: Codable, Sendable, Equatable {
+public struct VGGConfiguration: Sendable, Equatable {
     public var classes: Int
     /// Output channels of each convolution, per stage.
     public var stages: [[Int]]

@@ -2,7 +2,7 @@ import Tensor
 
 /// Weight initialisation schemes. Fan-in and fan-out count the receptive field
 /// (in · k for a convolution), as in PyTorch.
-public enum Initializer: Sendable, Equatable, Codable {
+public enum Initializer: Sendable, Equatable {
     /// N(0, std²), Zhang et al. use std 0.05 (small model) or 0.02 (large).
     case gaussian(std: Double)
     /// He/Kaiming normal for ReLU nets: N(0, 2/fan_in).
@@ -37,7 +37,7 @@ public enum Initializer: Sendable, Equatable, Codable {
 /// thresholds by another (the paper's Table 4 compares zero, random and Glorot thresholds).
 /// Biases start at zero (PyTorch's fan-in uniform when the weights use it); batch-norm
 /// γ = 1, β = 0; PReLU slopes keep their 0.25.
-public struct InitializationScheme: Sendable, Equatable, Codable {
+public struct InitializationScheme: Sendable, Equatable {
     public var weights: Initializer
     public var thresholds: Initializer
 

@@ -18,7 +18,7 @@ public struct RunContext: Sendable {
 }
 
 /// The weight-decay group a parameter belongs to, so "L2 on θ" is a setting of its own.
-public enum ParameterGroup: String, Sendable, CaseIterable, Codable {
+public enum ParameterGroup: String, Sendable, CaseIterable {
     case weight, bias, batchNorm, threshold, slope
 }
 

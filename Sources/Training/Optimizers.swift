@@ -6,7 +6,7 @@ import Glibc
 #endif
 
 /// Weight decay (L2) per parameter group, so "L2 on θ" is a setting of its own.
-public struct WeightDecay: Sendable, Equatable, Codable {
+public struct WeightDecay: Sendable, Equatable {
     public var weight: Float
     public var bias: Float
     public var batchNorm: Float

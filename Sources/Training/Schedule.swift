@@ -1,5 +1,5 @@
 /// Learning rate as a function of progress.
-public enum LearningRateSchedule: Sendable, Equatable, Codable {
+public enum LearningRateSchedule: Sendable, Equatable {
     case constant(rate: Float)
     /// `rate`, multiplied by `factor` at each epoch in `milestones` (e.g. 0.1, ×0.1 at 150 and 250).
     case multiStep(rate: Float, milestones: [Int], factor: Float)

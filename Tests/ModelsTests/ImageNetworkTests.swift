@@ -41,24 +41,6 @@ import Testing
         #expect(bc.contains("trans3.conv.theta") && !bc.contains("conv0.theta"))
     }
 
-    @Test func configurationsRoundTripThroughJSON() throws {
-        let activation = try JSONDecoder().decode(ImageActivation.self, from: Data(#"{"kind": "convReLU", "placement": "R1"}"#.utf8))
-        #expect(activation == ImageActivation(.convReLU, placement: .firstBlock))
-        #expect(throws: DecodingError.self) {
-            try JSONDecoder().decode(ImageActivation.self, from: Data(#"{"kind": "pReLU", "slopeSharing": "element"}"#.utf8))
-        }
-        let denseNet = DenseNetConfiguration.denseNetBC(classes: 100, activation: ImageActivation(.leakyReLU, placement: .lastBlock))
-        #expect(try roundTrip(denseNet) == denseNet)
-        let vgg = VGGConfiguration.vgg16(classes: 10, activation: ImageActivation(.pReLU, slopeSharing: .channel))
-        #expect(try roundTrip(vgg) == vgg)
-        let resNet = ResNetConfiguration.resNet18(classes: 10, batchNormMomentum: 0.01)
-        #expect(try roundTrip(resNet) == resNet)
-    }
-
-    private func roundTrip<T: Codable>(_ value: T) throws -> T {
-        try JSONDecoder().decode(T.self, from: try JSONEncoder().encode(value))
-    }
-
     /// A small input and batch keep the debug build quick; VGG needs 32×32 for its five pools.
     @Test(arguments: ["vgg16", "resnet18", "densenetBC"])
     func backwardMatchesFiniteDifferenceAlongTheGradient(network name: String) {
