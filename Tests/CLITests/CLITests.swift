@@ -140,3 +140,37 @@ func smallMRConfig(folder: String, extra: String = "") -> String {
         #expect(run.output.contains("total"))
     }
 }
+
+@Suite(.serialized) struct ImageCLITests {
+    /// DenseNet-40 with ConvReLU in block 1 on a few real CIFAR-10 images: train, resume, eval.
+    @Test func trainResumeEvaluateOnCIFAR() throws {
+        let folder = try temporaryFolder()
+        let config = folder + "/cifar.json"
+        try """
+        {
+          "task": "image",
+          "data": {"dataset": "cifar10", "path": "\(Fixtures.dataFolder)/cifar-10-batches-bin", "train_limit": 32, "test_limit": 32},
+          "model": {"name": "densenet40", "activation": "convrelu", "placement": "R1"},
+          "optimizer": {"name": "sgd", "lr": 0.1, "momentum": 0.9, "nesterov": true, "weight_decay": 0.0001},
+          "schedule": {"name": "multistep", "milestones": [1], "factor": 0.1},
+          "batch_size": 16,
+          "epochs": 1,
+          "output": "\(folder)/run"
+        }
+        """.write(toFile: config, atomically: true, encoding: .utf8)
+        let first = try convrelu(["train", "--config", config])
+        #expect(first.status == 0, "\(first.error)")
+        #expect(first.output.contains("20000 training and 10000 test images"))
+        let resumed = try convrelu(["train", "--config", config, "--resume", "--epochs", "2"])
+        #expect(resumed.status == 0, "\(resumed.error)")
+        #expect(resumed.output.contains("lr 1.00e-02"), "the multi-step schedule lowers the rate at epoch 1")
+        let evaluation = try convrelu(["eval", "--checkpoint", folder + "/run/last.safetensors", "--json"])
+        #expect(evaluation.status == 0, "\(evaluation.error)")
+        let report = try JSONSerialization.jsonObject(with: Data(evaluation.output.utf8)) as? [String: Any]
+        #expect((report?["total"] as? Int) == 32)
+        #expect((report?["confusion"] as? [[Int]])?.count == 10)
+
+        let parameters = try convrelu(["params", "--config", config])
+        #expect(parameters.output.contains(String(1_019_722 + 8_856)))
+    }
+}
