@@ -167,6 +167,29 @@ public struct RunConfiguration {
         }
     }
 
+    /// A minimal run config for a network named on the command line (`convrelu params --model …`),
+    /// parsed like any config file so the same checks apply. `replace` is R1, R2, R3 or A;
+    /// for the char-CNN, "paper" or "all".
+    public static func describing(model: String, activation: String, replace: String?, classes: Int) throws -> RunConfiguration {
+        let file = "command line"
+        let text: String
+        if model == "charcnn" || model == "charcnn_large" {
+            let sites = replace.map { $0 == "A" ? "all" : $0 } ?? "paper"
+            text = """
+            {"task": "text", "data": {"dataset": "\(classes == 4 ? "ag_news" : classes == 5 ? "yelp_full" : "mr")", "path": ".", "alphabet": 70},
+             "model": {"size": "\(model == "charcnn" ? "small" : "large")", "activation": "\(activation)", "sites": "\(sites)"},
+             "optimizer": {"lr": 0.01}, "epochs": 1, "output": "."}
+            """
+        } else {
+            text = """
+            {"task": "image", "data": {"dataset": "\(classes == 100 ? "cifar100" : "cifar10")", "path": "."},
+             "model": {"name": "\(model)", "activation": "\(activation)", "placement": "\(replace ?? "R1")"},
+             "optimizer": {"lr": 0.1}, "epochs": 1, "output": "."}
+            """
+        }
+        return try parse(text, file: file)
+    }
+
     /// The learning-rate schedule for `stepsPerEpoch` optimiser steps per epoch.
     public func schedule(stepsPerEpoch: Int) -> LearningRateSchedule {
         let rate = Float(learningRate)

@@ -32,7 +32,7 @@ public enum TextDataset: String, CaseIterable, Sendable {
 /// The `data` section of a text run: which corpus, where, which split and how to quantise it.
 public struct TextDataConfiguration {
     public var dataset: TextDataset
-    /// The dataset's folder.
+    /// The dataset's folder, or its official .tar.gz (read without unpacking).
     public var path: String
     /// Where preprocessed caches (and MR's fold file) are kept and reused.
     public var cacheFolder: String
@@ -103,8 +103,8 @@ extension TextDataConfiguration {
         switch dataset {
         case .mr:
             let cache = try openOrBuild(name: "mr-k\(folds)-s\(foldSeed)", log: log) { cachePath in
-                let positive = try SourceFile(path: "\(path)/rt-polarity.pos")
-                let negative = try SourceFile(path: "\(path)/rt-polarity.neg")
+                let files = try sourceFiles([CorpusReader.movieReviewPositiveFile, CorpusReader.movieReviewNegativeFile])
+                let (positive, negative) = (files[0], files[1])
                 let foldFile = "\(cacheFolder)/mr-folds-k\(folds)-s\(foldSeed).tsv"
                 let samples = try CorpusReader.readMovieReviews(positive: positive, negative: negative)
                 let assignment: FoldAssignment
@@ -124,7 +124,7 @@ extension TextDataConfiguration {
             let format = CSVFormat(classCount: dataset.classes, textFieldCount: dataset.textFields)
             func build(_ file: String, _ split: String) throws -> TextCache {
                 try openOrBuild(name: "\(dataset.rawValue)-\(split)-\((file as NSString).deletingPathExtension)", log: log) { cachePath in
-                    _ = try TextPreprocessor.preprocessCSV(try SourceFile(path: "\(path)/\(file)"), format: format,
+                    _ = try TextPreprocessor.preprocessCSV(try sourceFiles([file])[0], format: format,
                                                            dataset: dataset.rawValue, settings: settings, to: cachePath,
                                                            threads: threads, progress: progress)
                 }
@@ -147,8 +147,20 @@ extension TextDataConfiguration {
                           test: TextCacheSource(testCache, samples: testIndices))
     }
 
+    /// The named files from the dataset folder, or from inside its archive.
+    func sourceFiles(_ names: [String]) throws -> [SourceFile] {
+        let archive = [".tar.gz", ".tgz", ".tar"].contains { path.hasSuffix($0) }
+        guard archive else { return try names.map { try SourceFile(path: "\(path)/\($0)") } }
+        let picker = try ArchiveMemberPicker.pick(names, fromArchive: path)
+        return try names.map { try picker.source($0) }
+    }
+
+    /// Caches are named by dataset, split, settings and the source path, so another copy of the
+    /// data (a subset, the archive) never reuses a cache built from different files.
     private func openOrBuild(name: String, log: (String) -> Void, build: (String) throws -> Void) throws -> TextCache {
-        let cachePath = "\(cacheFolder)/\(name)-\(settingsTag).crtext"
+        let source = URL(fileURLWithPath: path).standardizedFileURL.path
+        let sourceTag = String(source.utf8.reduce(UInt64(0xcbf2_9ce4_8422_2325)) { ($0 ^ UInt64($1)) &* 0x100_0000_01b3 } >> 32, radix: 16)
+        let cachePath = "\(cacheFolder)/\(name)-\(settingsTag)-\(sourceTag).crtext"
         if !FileManager.default.fileExists(atPath: cachePath) {
             log("preprocessing \(dataset.rawValue) into \(cachePath)")
             try build(cachePath)

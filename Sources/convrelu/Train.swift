@@ -66,13 +66,23 @@ struct Preprocess: ParsableCommand {
 }
 
 struct Parameters: ParsableCommand {
-    static let configuration = CommandConfiguration(commandName: "params", abstract: "Print per-layer and total parameter counts of a config's model.")
+    static let configuration = CommandConfiguration(
+        commandName: "params", abstract: "Print per-layer and total parameter counts of a config's model, or of a network named here.")
 
-    @Option(help: "A run config.") var config: String
+    @Option(help: "A run config.") var config: String?
+    @Option(help: "A network: densenet40, densenet_bc, vgg16, resnet18, charcnn, charcnn_large.") var model: String?
+    @Option(help: "relu, leaky_relu, prelu or convrelu.") var activation = "relu"
+    @Option(help: "Where the activation goes: R1 (first block), R2 (last block), R3 (every block), A (everywhere).") var replace: String?
+    @Option(help: "Number of classes (image: 10 or 100; text: 2, 4 or 5).") var classes = 10
+
+    func validate() throws {
+        guard (config == nil) != (model == nil) else { throw ValidationError("give either --config or --model") }
+    }
 
     func run() throws {
-        let run = try TrainingRun(configPath: config, overrides: [:], log: { _ in })
-        say(run.parameterTable())
+        let configuration = try config.map { try RunConfiguration.load(path: $0) }
+            ?? RunConfiguration.describing(model: model!, activation: activation, replace: replace, classes: classes)
+        say(TrainingRun(configuration: configuration, log: { _ in }).parameterTable())
     }
 }
 

@@ -139,6 +139,15 @@ func smallMRConfig(folder: String, extra: String = "") -> String {
         #expect(run.output.contains("conv2.theta"))
         #expect(run.output.contains("total"))
     }
+
+    /// The paper's Table 6, from flags alone.
+    @Test(arguments: [("relu", nil, 1_035_268), ("prelu", "R1", 1_035_280), ("prelu", "A", 1_035_387), ("convrelu", "R1", 1_038_184)])
+    func table6ParameterCounts(activation: String, replace: String?, total: Int) throws {
+        let run = try convrelu(["params", "--model", "densenet_bc", "--classes", "100", "--activation", activation]
+            + (replace.map { ["--replace", $0] } ?? []))
+        #expect(run.status == 0, "\(run.error)")
+        #expect(run.output.split(separator: "\n").last?.hasSuffix(" \(total)") == true, "\(run.output.suffix(80))")
+    }
 }
 
 @Suite(.serialized) struct ImageCLITests {
@@ -172,5 +181,29 @@ func smallMRConfig(folder: String, extra: String = "") -> String {
 
         let parameters = try convrelu(["params", "--config", config])
         #expect(parameters.output.contains(String(1_019_722 + 8_856)))
+    }
+}
+
+@Suite(.serialized) struct ArchiveInputTests {
+    /// MR read straight from a tarball laid out like the official rt-polaritydata.tar.gz.
+    @Test func trainsFromTheOfficialArchiveLayout() throws {
+        let folder = try temporaryFolder()
+        let inner = folder + "/rt-polaritydata"
+        try FileManager.default.createDirectory(atPath: inner, withIntermediateDirectories: true)
+        for name in ["rt-polarity.pos", "rt-polarity.neg"] {
+            try FileManager.default.copyItem(atPath: "\(Fixtures.dataFolder)/mr/\(name)", toPath: "\(inner)/\(name)")
+        }
+        let tar = Process()
+        tar.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+        tar.arguments = ["tar", "-czf", folder + "/rt-polaritydata.tar.gz", "-C", folder, "rt-polaritydata"]
+        try tar.run()
+        tar.waitUntilExit()
+        #expect(tar.terminationStatus == 0)
+        let config = folder + "/mr.json"
+        try smallMRConfig(folder: folder).write(toFile: config, atomically: true, encoding: .utf8)
+        let run = try convrelu(["train", "--config", config, "--data", folder + "/rt-polaritydata.tar.gz"])
+        #expect(run.status == 0, "\(run.error)")
+        #expect(run.output.contains("test accuracy:"))
+        #expect(run.output.contains("test 1047"))
     }
 }
