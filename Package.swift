@@ -43,7 +43,7 @@ let package = Package(
         .testTarget(name: "KernelsTests", dependencies: ["TestSupport", "Tensor", "Kernels"]),
         .testTarget(name: "NNTests", dependencies: ["TestSupport", "Tensor", "Kernels", "NN"]),
         .testTarget(name: "ModelsTests", dependencies: ["TestSupport", "Tensor", "NN", "Models"]),
-        .testTarget(name: "ArchiveTests", dependencies: ["Archive", "CZlib"]),
+        .testTarget(name: "ArchiveTests", dependencies: ["TestSupport", "Archive", "CZlib"]),
         .testTarget(name: "TextDataTests", dependencies: ["TestSupport", "Tensor", "Archive", "TextData"]),
         .testTarget(name: "ImageDataTests", dependencies: ["TestSupport", "Tensor", "Archive", "ImageData"]),
         .testTarget(name: "TrainingTests", dependencies: ["TestSupport", "Tensor", "NN", "Models", "Training"]),

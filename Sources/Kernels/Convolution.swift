@@ -159,6 +159,20 @@ public func scatterColumnGradient<T: BLASFloat>(_ dcol: UnsafePointer<T>, rowStr
     }
 }
 
+/// The column matrix of `samples` consecutive samples, side by side: sample s fills columns
+/// s·P ..< (s+1)·P of every row. Parallel over input channels, which own disjoint rows.
+@inlinable
+func buildGroupColumns<T: BLASFloat>(_ x: UnsafePointer<T>, inputStride: Int, samples: Int, threshold: UnsafePointer<T>?,
+                                     _ g: ConvGeometry, into columns: UnsafeMutablePointer<T>) {
+    let P = g.columnCount, width = samples * P
+    nonisolated(unsafe) let columns = columns
+    parallelFor(g.inChannels) { c in
+        for s in 0..<samples {
+            buildColumns(x + s * inputStride, channel: c, threshold: threshold, g, into: columns + s * P, rowStride: width)
+        }
+    }
+}
+
 /// Forward pass over a batch. `x` holds `batch` samples `inputStride` apart (a sample may
 /// be a channel prefix of a wider buffer, as in a dense block), `y` samples `outputStride`
 /// apart. `weight` is (out, in, kh, kw), `bias` (out) or nil, `threshold` (in, kh, kw) or nil.
@@ -177,12 +191,8 @@ public func convForward<T: BLASFloat>(x: UnsafePointer<T>, inputStride: Int, wei
     nonisolated(unsafe) let x = x, y = y, columns = columns, product = product, threshold = threshold, bias = bias
     for start in stride(from: 0, to: batch, by: groupSize) {
         let samples = min(groupSize, batch - start), width = samples * P
-        parallelFor(g.inChannels) { c in
-            for s in 0..<samples {
-                buildColumns(x + (start + s) * inputStride, channel: c, threshold: threshold, g,
-                             into: columns + s * P, rowStride: width)
-            }
-        }
+        buildGroupColumns(x + start * inputStride, inputStride: inputStride, samples: samples, threshold: threshold, g,
+                          into: columns)
         if samples == 1 {
             let yn = y + start * outputStride
             if let bias { for d in 0..<D { (yn + d * P).update(repeating: bias[d], count: P) } }
@@ -221,12 +231,8 @@ public func convBackward<T: BLASFloat>(x: UnsafePointer<T>, inputStride: Int, we
     nonisolated(unsafe) let columnGradient = columnGradient, dThreshold = dThreshold
     for start in stride(from: 0, to: batch, by: groupSize) {
         let samples = min(groupSize, batch - start), width = samples * P
-        parallelFor(g.inChannels) { c in
-            for s in 0..<samples {
-                buildColumns(x + (start + s) * inputStride, channel: c, threshold: threshold, g,
-                             into: columns + s * P, rowStride: width)
-            }
-        }
+        buildGroupColumns(x + start * inputStride, inputStride: inputStride, samples: samples, threshold: threshold, g,
+                          into: columns)
         // The group's output gradient as one (D × width) matrix.
         let dyGroup: UnsafePointer<T>
         if samples == 1 {

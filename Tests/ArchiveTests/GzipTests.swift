@@ -1,6 +1,7 @@
 import Archive
 import CZlib
 import Foundation
+import TestSupport
 import Testing
 
 @Suite struct GzipTests {
@@ -42,11 +43,10 @@ import Testing
     }
 
     @Test func corruptDataNamesTheFile() throws {
-        let folder = try TemporaryFolder()
-        defer { folder.remove() }
+        let folder = try TemporaryFolder(prefix: "archive-tests")
         var data = gzip(sampleBytes(count: 20_000))
         for index in 20..<60 { data[index] ^= 0x5a }
-        try folder.write(data, to: "broken.bin.gz")
+        try folder.write("broken.bin.gz", data)
         let path = folder.path + "/broken.bin.gz"
         let error = #expect(throws: ArchiveError.self) { try readFileMaybeGzipped(path) }
         guard case .corruptCompressedData(path, _)? = error else {
@@ -57,22 +57,20 @@ import Testing
     }
 
     @Test func truncatedDataNamesTheFile() throws {
-        let folder = try TemporaryFolder()
-        defer { folder.remove() }
+        let folder = try TemporaryFolder(prefix: "archive-tests")
         let data = gzip(sampleBytes(count: 20_000))
-        try folder.write(Array(data.dropLast(9)), to: "short.gz")
+        try folder.write("short.gz", Array(data.dropLast(9)))
         let path = folder.path + "/short.gz"
         #expect(throws: ArchiveError.truncatedCompressedData(path: path)) { try readFileMaybeGzipped(path) }
         #expect(throws: ArchiveError.truncatedCompressedData(path: "<memory>")) { try gunzip([]) }
     }
 
     @Test func readFileMaybeGzippedFindsThePlainOrTheCompressedFile() throws {
-        let folder = try TemporaryFolder()
-        defer { folder.remove() }
+        let folder = try TemporaryFolder(prefix: "archive-tests")
         let plain = sampleBytes(count: 3000, seed: 7)
         let packed = sampleBytes(count: 200_000, seed: 8)
-        try folder.write(plain, to: "plain.bin")
-        try folder.write(gzip(packed), to: "packed.bin.gz")
+        try folder.write("plain.bin", plain)
+        try folder.write("packed.bin.gz", gzip(packed))
         #expect(try readFileMaybeGzipped(folder.path + "/plain.bin") == plain)
         #expect(try readFileMaybeGzipped(folder.path + "/packed.bin") == packed)
         #expect(try readFileMaybeGzipped(folder.path + "/packed.bin.gz") == packed)
@@ -81,15 +79,14 @@ import Testing
     }
 
     @Test func agreesWithTheSystemGzipTool() throws {
-        let folder = try TemporaryFolder()
-        defer { folder.remove() }
+        let folder = try TemporaryFolder(prefix: "archive-tests")
         let original = sampleBytes(count: 100_000, seed: 9)
-        try folder.write(original, to: "tool.bin")
-        try run(["gzip", "-9", "tool.bin"], in: folder.path)
+        try folder.write("tool.bin", original)
+        try runCommand(["gzip", "-9", "tool.bin"], in: folder.path)
         #expect(try readFileMaybeGzipped(folder.path + "/tool.bin") == original)
         // And the other way: `gzip -d` accepts what `gzip(_:)` writes.
-        try folder.write(gzip(original), to: "ours.bin.gz")
-        try run(["gzip", "-d", "ours.bin.gz"], in: folder.path)
+        try folder.write("ours.bin.gz", gzip(original))
+        try runCommand(["gzip", "-d", "ours.bin.gz"], in: folder.path)
         #expect(try Array(Data(contentsOf: URL(fileURLWithPath: folder.path + "/ours.bin"))) == original)
     }
 }

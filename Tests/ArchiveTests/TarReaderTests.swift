@@ -1,5 +1,6 @@
 import Archive
 import Foundation
+import TestSupport
 import Testing
 
 @Suite struct TarReaderTests {
@@ -15,11 +16,11 @@ import Testing
     /// Writes `files` into a fresh folder and packs them with the system tar.
     static func makeArchive(format: String, compress: Bool) throws -> (folder: TemporaryFolder, archive: String) {
         #expect(longName.utf8.count > 100)
-        let folder = try TemporaryFolder()
-        for file in files { try folder.write(file.bytes, to: "tree/" + file.name) }
+        let folder = try TemporaryFolder(prefix: "archive-tests")
+        for file in files { try folder.write("tree/" + file.name, file.bytes) }
         let archive = folder.path + "/test." + (compress ? "tar.gz" : "tar")
-        try run(["tar", "--format=\(format)", compress ? "-czf" : "-cf", archive, "-C", folder.path + "/tree", "data"],
-                in: folder.path)
+        try runCommand(["tar", "--format=\(format)", compress ? "-czf" : "-cf", archive, "-C", folder.path + "/tree", "data"],
+                       in: folder.path)
         return (folder, archive)
     }
 
@@ -38,7 +39,7 @@ import Testing
     @Test(arguments: ["gnu", "pax", "ustar"], [true, false])
     func readsEveryFileWithItsFullName(format: String, compress: Bool) throws {
         let (folder, archive) = try TarReaderTests.makeArchive(format: format, compress: compress)
-        defer { folder.remove() }
+        defer { withExtendedLifetime(folder) {} }
         let contents = try TarReaderTests.readAll(archive)
         #expect(contents.count == TarReaderTests.files.count)
         for file in TarReaderTests.files {
@@ -48,7 +49,7 @@ import Testing
 
     @Test func unreadFilesAreSkipped() throws {
         let (folder, archive) = try TarReaderTests.makeArchive(format: "pax", compress: true)
-        defer { folder.remove() }
+        defer { withExtendedLifetime(folder) {} }
         let tar = try TarReader(path: archive)
         var names: [String] = []
         var small: [UInt8]?
@@ -62,9 +63,8 @@ import Testing
 
     @Test func truncatedArchiveNamesTheFileAndTheEntry() throws {
         let (folder, archive) = try TarReaderTests.makeArchive(format: "gnu", compress: false)
-        defer { folder.remove() }
         let whole = try Array(Data(contentsOf: URL(fileURLWithPath: archive)))
-        try folder.write(Array(whole.prefix(whole.count / 2)), to: "cut.tar")
+        try folder.write("cut.tar", Array(whole.prefix(whole.count / 2)))
         let cut = folder.path + "/cut.tar"
         let error = #expect(throws: ArchiveError.self) { _ = try TarReaderTests.readAll(cut) }
         guard case .truncatedTar(cut, let entry)? = error else {
@@ -76,9 +76,8 @@ import Testing
     }
 
     @Test func aFileThatIsNotATarIsReportedAsCorrupt() throws {
-        let folder = try TemporaryFolder()
-        defer { folder.remove() }
-        try folder.write(gzip(sampleBytes(count: 5000)), to: "noise.tar.gz")
+        let folder = try TemporaryFolder(prefix: "archive-tests")
+        try folder.write("noise.tar.gz", gzip(sampleBytes(count: 5000)))
         let path = folder.path + "/noise.tar.gz"
         let error = #expect(throws: ArchiveError.self) { _ = try TarReaderTests.readAll(path) }
         guard case .corruptTar(path, _)? = error else {

@@ -16,17 +16,11 @@ struct Run {
     var error: String
 }
 
-func temporaryFolder() throws -> String {
-    let path = NSTemporaryDirectory() + "convrelu-cli-\(UUID().uuidString)"
-    try FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
-    return path
-}
-
 /// Runs the CLI with `arguments`, `input` as its standard input; output and errors go through
 /// files, so a chatty process can never block on a full pipe.
 func convrelu(_ arguments: [String], input: Data = Data()) throws -> Run {
-    let folder = try temporaryFolder()
-    let (inPath, outPath, errPath) = (folder + "/in", folder + "/out", folder + "/err")
+    let folder = try TemporaryFolder(prefix: "convrelu-cli")
+    let (inPath, outPath, errPath) = (folder.path + "/in", folder.path + "/out", folder.path + "/err")
     try input.write(to: URL(fileURLWithPath: inPath))
     FileManager.default.createFile(atPath: outPath, contents: nil)
     FileManager.default.createFile(atPath: errPath, contents: nil)
@@ -62,9 +56,9 @@ func smallMRConfig(folder: String, extra: String = "") -> String {
 
 @Suite(.serialized) struct CLITests {
     @Test func trainResumeEvaluateClassify() throws {
-        let folder = try temporaryFolder()
-        let config = folder + "/mr.json"
-        try smallMRConfig(folder: folder).write(toFile: config, atomically: true, encoding: .utf8)
+        let temporary = try TemporaryFolder(prefix: "convrelu-cli")
+        let folder = temporary.path
+        let config = try temporary.write("mr.json", smallMRConfig(folder: folder))
 
         let first = try convrelu(["train", "--config", config])
         #expect(first.status == 0, "\(first.error)")
@@ -111,9 +105,9 @@ func smallMRConfig(folder: String, extra: String = "") -> String {
     }
 
     @Test func badConfigsStopWithFileAndKey() throws {
-        let folder = try temporaryFolder()
-        let config = folder + "/bad.json"
-        try smallMRConfig(folder: folder, extra: ", \"drop_out\": 0.1").write(toFile: config, atomically: true, encoding: .utf8)
+        let temporary = try TemporaryFolder(prefix: "convrelu-cli")
+        let folder = temporary.path
+        let config = try temporary.write("bad.json", smallMRConfig(folder: folder, extra: ", \"drop_out\": 0.1"))
         let unknown = try convrelu(["train", "--config", config])
         #expect(unknown.status == 1)
         #expect(unknown.error.contains("\(config): model.drop_out: unknown key"))
@@ -131,9 +125,9 @@ func smallMRConfig(folder: String, extra: String = "") -> String {
     }
 
     @Test func parameterCounts() throws {
-        let folder = try temporaryFolder()
-        let config = folder + "/mr.json"
-        try smallMRConfig(folder: folder).write(toFile: config, atomically: true, encoding: .utf8)
+        let temporary = try TemporaryFolder(prefix: "convrelu-cli")
+        let folder = temporary.path
+        let config = try temporary.write("mr.json", smallMRConfig(folder: folder))
         let run = try convrelu(["params", "--config", config])
         #expect(run.status == 0)
         #expect(run.output.contains("conv2.theta"))
@@ -153,7 +147,8 @@ func smallMRConfig(folder: String, extra: String = "") -> String {
 @Suite(.serialized) struct ImageCLITests {
     /// DenseNet-40 with ConvReLU in block 1 on a few real CIFAR-10 images: train, resume, eval.
     @Test func trainResumeEvaluateOnCIFAR() throws {
-        let folder = try temporaryFolder()
+        let temporary = try TemporaryFolder(prefix: "convrelu-cli")
+        let folder = temporary.path
         let config = folder + "/cifar.json"
         try """
         {
@@ -187,20 +182,15 @@ func smallMRConfig(folder: String, extra: String = "") -> String {
 @Suite(.serialized) struct ArchiveInputTests {
     /// MR read straight from a tarball laid out like the official rt-polaritydata.tar.gz.
     @Test func trainsFromTheOfficialArchiveLayout() throws {
-        let folder = try temporaryFolder()
+        let temporary = try TemporaryFolder(prefix: "convrelu-cli")
+        let folder = temporary.path
         let inner = folder + "/rt-polaritydata"
         try FileManager.default.createDirectory(atPath: inner, withIntermediateDirectories: true)
         for name in ["rt-polarity.pos", "rt-polarity.neg"] {
             try FileManager.default.copyItem(atPath: "\(Fixtures.dataFolder)/mr/\(name)", toPath: "\(inner)/\(name)")
         }
-        let tar = Process()
-        tar.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        tar.arguments = ["tar", "-czf", folder + "/rt-polaritydata.tar.gz", "-C", folder, "rt-polaritydata"]
-        try tar.run()
-        tar.waitUntilExit()
-        #expect(tar.terminationStatus == 0)
-        let config = folder + "/mr.json"
-        try smallMRConfig(folder: folder).write(toFile: config, atomically: true, encoding: .utf8)
+        try runCommand(["tar", "-czf", folder + "/rt-polaritydata.tar.gz", "-C", folder, "rt-polaritydata"])
+        let config = try temporary.write("mr.json", smallMRConfig(folder: folder))
         let run = try convrelu(["train", "--config", config, "--data", folder + "/rt-polaritydata.tar.gz"])
         #expect(run.status == 0, "\(run.error)")
         #expect(run.output.contains("test accuracy:"))

@@ -1,6 +1,7 @@
 import Archive
 import Foundation
 import ImageData
+import TestSupport
 import Testing
 
 @Suite struct CIFARDatasetTests {
@@ -27,9 +28,8 @@ import Testing
     }
 
     @Test func aPartialRecordIsAnErrorNamingTheFile() throws {
-        let folder = try TemporaryFolder()
-        defer { folder.remove() }
-        try folder.write(records([([1], 1), ([2], 2)]) + [1, 2, 3, 4, 5], to: "data_batch_1.bin")
+        let folder = try TemporaryFolder(prefix: "imagedata-tests")
+        try folder.write("data_batch_1.bin", records([([1], 1), ([2], 2)]) + [1, 2, 3, 4, 5])
         let path = folder.path + "/data_batch_1.bin"
         let error = #expect(throws: CIFARError.self) { try CIFARDataset.load(source: folder.path, variant: .cifar10, split: .train) }
         #expect(error == .partialRecord(file: path, byteCount: 2 * 3073 + 5, recordSize: 3073))
@@ -62,17 +62,16 @@ import Testing
     }
 
     @Test func readsAFolderOfPlainAndGzippedFiles() throws {
-        let folder = try TemporaryFolder()
-        defer { folder.remove() }
+        let folder = try TemporaryFolder(prefix: "imagedata-tests")
         let batch1 = records([([1], 1), ([2], 2)])
         let batch2 = records([([3], 3), ([4], 4), ([5], 5)])
-        try folder.write(batch1, to: "data_batch_1.bin")
+        try folder.write("data_batch_1.bin", batch1)
         // A stale compressed twin of a plain file is ignored.
-        try folder.write(gzip(records([([9], 9)])), to: "data_batch_1.bin.gz")
-        try folder.write(gzip(batch2), to: "data_batch_2.bin.gz")
-        try folder.write(gzip(records([([7], 7)])), to: "test_batch.bin.gz")
-        try folder.write(Array("airplane\n".utf8), to: "batches.meta.txt")
-        try folder.write(records([([8], 8)]), to: "data_batch_x.bin")
+        try folder.write("data_batch_1.bin.gz", gzip(records([([9], 9)])))
+        try folder.write("data_batch_2.bin.gz", gzip(batch2))
+        try folder.write("test_batch.bin.gz", gzip(records([([7], 7)])))
+        try folder.write("batches.meta.txt", Array("airplane\n".utf8))
+        try folder.write("data_batch_x.bin", records([([8], 8)]))
 
         let train = try CIFARDataset.load(source: folder.path, variant: .cifar10, split: .train)
         #expect(train.labels == [1, 2, 3, 4, 5])
@@ -85,23 +84,22 @@ import Testing
     }
 
     @Test func readsTheOfficialTarballLayout() throws {
-        let folder = try TemporaryFolder()
-        defer { folder.remove() }
+        let folder = try TemporaryFolder(prefix: "imagedata-tests")
         let cifar10 = "tree/cifar-10-batches-bin/"
-        try folder.write(records([([6], 1), ([9], 2)]), to: cifar10 + "data_batch_1.bin")
-        try folder.write(records([([0], 3)]), to: cifar10 + "data_batch_2.bin")
-        try folder.write(records([([3], 4), ([8], 5)]), to: cifar10 + "test_batch.bin")
-        try folder.write(Array("airplane\nautomobile\n".utf8), to: cifar10 + "batches.meta.txt")
-        try folder.write(Array("<html></html>".utf8), to: cifar10 + "readme.html")
+        try folder.write(cifar10 + "data_batch_1.bin", records([([6], 1), ([9], 2)]))
+        try folder.write(cifar10 + "data_batch_2.bin", records([([0], 3)]))
+        try folder.write(cifar10 + "test_batch.bin", records([([3], 4), ([8], 5)]))
+        try folder.write(cifar10 + "batches.meta.txt", Array("airplane\nautomobile\n".utf8))
+        try folder.write(cifar10 + "readme.html", Array("<html></html>".utf8))
         let cifar100 = "tree/cifar-100-binary/"
-        try folder.write(records([([4, 0], 1), ([1, 1], 2)]), to: cifar100 + "train.bin")
-        try folder.write(records([([19, 99], 3)]), to: cifar100 + "test.bin")
-        try folder.write(Array("aquatic_mammals".utf8), to: cifar100 + "coarse_label_names.txt")
+        try folder.write(cifar100 + "train.bin", records([([4, 0], 1), ([1, 1], 2)]))
+        try folder.write(cifar100 + "test.bin", records([([19, 99], 3)]))
+        try folder.write(cifar100 + "coarse_label_names.txt", Array("aquatic_mammals".utf8))
         // The data batches are stored out of order, to check that the loader sorts them.
-        try run(["tar", "-czf", "../cifar-10-binary.tar.gz", "cifar-10-batches-bin/data_batch_2.bin",
-                 "cifar-10-batches-bin/batches.meta.txt", "cifar-10-batches-bin/data_batch_1.bin",
-                 "cifar-10-batches-bin/test_batch.bin", "cifar-10-batches-bin/readme.html"], in: folder.path + "/tree")
-        try run(["tar", "-czf", "../cifar-100-binary.tar.gz", "cifar-100-binary"], in: folder.path + "/tree")
+        try runCommand(["tar", "-czf", "../cifar-10-binary.tar.gz", "cifar-10-batches-bin/data_batch_2.bin",
+                        "cifar-10-batches-bin/batches.meta.txt", "cifar-10-batches-bin/data_batch_1.bin",
+                        "cifar-10-batches-bin/test_batch.bin", "cifar-10-batches-bin/readme.html"], in: folder.path + "/tree")
+        try runCommand(["tar", "-czf", "../cifar-100-binary.tar.gz", "cifar-100-binary"], in: folder.path + "/tree")
 
         let tarball10 = folder.path + "/cifar-10-binary.tar.gz"
         let train = try CIFARDataset.load(source: tarball10, variant: .cifar10, split: .train)
@@ -119,19 +117,18 @@ import Testing
     }
 
     @Test func errorsInsideATarballNameTheArchiveAndTheEntry() throws {
-        let folder = try TemporaryFolder()
-        defer { folder.remove() }
-        try folder.write(records([([6], 1)]) + [0], to: "tree/cifar-10-batches-bin/test_batch.bin")
-        try run(["tar", "-czf", "../bad.tar.gz", "cifar-10-batches-bin"], in: folder.path + "/tree")
+        let folder = try TemporaryFolder(prefix: "imagedata-tests")
+        try folder.write("tree/cifar-10-batches-bin/test_batch.bin", records([([6], 1)]) + [0])
+        try runCommand(["tar", "-czf", "../bad.tar.gz", "cifar-10-batches-bin"], in: folder.path + "/tree")
         let archive = folder.path + "/bad.tar.gz"
         #expect(throws: CIFARError.partialRecord(file: archive + ":cifar-10-batches-bin/test_batch.bin", byteCount: 3074, recordSize: 3073)) {
             try CIFARDataset.load(source: archive, variant: .cifar10, split: .test)
         }
         // A damaged archive is reported by the archive reader, with the archive's path.
-        try folder.write(records((0..<20).map { ([UInt8($0 % 10)], $0) }), to: "good/cifar-10-batches-bin/test_batch.bin")
-        try run(["tar", "-czf", "../good.tar.gz", "cifar-10-batches-bin"], in: folder.path + "/good")
+        try folder.write("good/cifar-10-batches-bin/test_batch.bin", records((0..<20).map { ([UInt8($0 % 10)], $0) }))
+        try runCommand(["tar", "-czf", "../good.tar.gz", "cifar-10-batches-bin"], in: folder.path + "/good")
         let whole = try Array(Data(contentsOf: URL(fileURLWithPath: folder.path + "/good.tar.gz")))
-        try folder.write(Array(whole.prefix(whole.count / 2)), to: "cut.tar.gz")
+        try folder.write("cut.tar.gz", Array(whole.prefix(whole.count / 2)))
         let error = #expect(throws: ArchiveError.self) {
             try CIFARDataset.load(source: folder.path + "/cut.tar.gz", variant: .cifar10, split: .test)
         }
@@ -146,18 +143,18 @@ import Testing
 
     @Test(.enabled(if: sharedDataIsPresent, "needs the shared CIFAR files"))
     func readsTheSharedCIFAR10Files() throws {
-        let test = try CIFARDataset.load(source: sharedData + "/cifar-10-batches-bin", variant: .cifar10, split: .test)
+        let test = try CIFARDataset.load(source: Fixtures.dataFolder + "/cifar-10-batches-bin", variant: .cifar10, split: .test)
         #expect(test.count == 10_000)
         #expect(test.classCounts() == [Int](repeating: 1000, count: 10))
         #expect(test.labels.prefix(3) == [3, 8, 8])  // cat, ship, ship: the well-known start of test_batch
-        let batch1 = try CIFARDataset.load(files: [sharedData + "/cifar-10-batches-bin/data_batch_1.bin.gz"], variant: .cifar10)
+        let batch1 = try CIFARDataset.load(files: [Fixtures.dataFolder + "/cifar-10-batches-bin/data_batch_1.bin.gz"], variant: .cifar10)
         #expect(batch1.classCounts() == [1005, 974, 1032, 1016, 999, 937, 1030, 1001, 1025, 981])
         #expect(batch1.labels.prefix(3) == [6, 9, 9])  // frog, truck, truck
     }
 
     @Test(.enabled(if: sharedDataIsPresent, "needs the shared CIFAR files"))
     func readsTheSharedCIFAR100Files() throws {
-        let source = sharedData + "/cifar-100-binary"
+        let source = Fixtures.dataFolder + "/cifar-100-binary"
         let fine = try CIFARDataset.load(source: source, variant: .cifar100(fine: true), split: .test)
         #expect(fine.count == 10_000)
         #expect(fine.classCounts() == [Int](repeating: 100, count: 100))

@@ -1,4 +1,5 @@
 import Foundation
+import TestSupport
 import Testing
 @testable import TextData
 
@@ -26,7 +27,7 @@ import Testing
     }
 
     @Test func foldFileRoundTrip() throws {
-        let folder = TemporaryFolder()
+        let folder = try TemporaryFolder(prefix: "textdata-tests")
         let path = folder.path + "/folds.tsv"
         let folds = FoldAssignment.stratified(Self.samples, seed: 11)
         try folds.write(to: path)
@@ -42,17 +43,17 @@ import Testing
     }
 
     @Test func malformedFoldFiles() throws {
-        let folder = TemporaryFolder()
+        let folder = try TemporaryFolder(prefix: "textdata-tests")
         let header = "# ConvReLU stratified folds folds=10 seed=1 samples=2\nid\tlabel\tfold\n"
-        let badFold = folder.write("a.tsv", header + "x:1\t0\t3\nx:2\t1\t10\n")
+        let badFold = try folder.write("a.tsv", header + "x:1\t0\t3\nx:2\t1\t10\n")
         expectError(.malformedFoldFile(detail: "expected id<TAB>class<TAB>fold with a fold in 0..<10"), file: badFold, line: 4) {
             _ = try FoldAssignment.read(from: badFold)
         }
-        let short = folder.write("b.tsv", header + "x:1\t0\t3\n")
+        let short = try folder.write("b.tsv", header + "x:1\t0\t3\n")
         expectError(.malformedFoldFile(detail: "the header says 2 samples, the file lists 1"), file: short, line: nil) {
             _ = try FoldAssignment.read(from: short)
         }
-        let noHeader = folder.write("c.tsv", "id\tlabel\tfold\n")
+        let noHeader = try folder.write("c.tsv", "id\tlabel\tfold\n")
         expectError(.malformedFoldFile(detail: "the first line must start with \"# ConvReLU stratified folds\""),
                     file: noHeader, line: 1) {
             _ = try FoldAssignment.read(from: noHeader)
@@ -70,7 +71,7 @@ import Testing
         """#
 
     @Test func roundTripGivesTheEncoderColumns() throws {
-        let folder = TemporaryFolder()
+        let folder = try TemporaryFolder(prefix: "textdata-tests")
         let source = try SourceFile(path: folder.write("train.csv", Self.csv))
         let settings = PreprocessingSettings(quantization: QuantizationSettings(alphabet: .zhang70Newline, length: 64))
         var reports: [(Int, Int)] = []
@@ -99,7 +100,7 @@ import Testing
     }
 
     @Test func badCachesAreRefused() throws {
-        let folder = TemporaryFolder()
+        let folder = try TemporaryFolder(prefix: "textdata-tests")
         let path = folder.path + "/c.cache"
         let settings = PreprocessingSettings(quantization: QuantizationSettings(length: 32))
         try TextPreprocessor.preprocessCSV(SourceFile(path: folder.write("t.csv", Self.csv)), format: .agNews,
@@ -121,27 +122,27 @@ import Testing
             _ = try TextCache(path: path, dataset: "yelp")
         }
 
-        let truncated = folder.write("truncated.cache", Array(good.dropLast(5)))
+        let truncated = try folder.write("truncated.cache", Array(good.dropLast(5)))
         expectError(.wrongCacheSize(expectedBytes: good.count, actualBytes: good.count - 5), file: truncated, line: nil) {
             _ = try TextCache(path: truncated)
         }
-        let cutInMagic = folder.write("tiny.cache", Array(good.prefix(3)))
+        let cutInMagic = try folder.write("tiny.cache", Array(good.prefix(3)))
         expectError(.wrongCacheSize(expectedBytes: TextCache.fixedHeaderSize, actualBytes: 3), file: cutInMagic, line: nil) {
             _ = try TextCache(path: cutInMagic)
         }
         var magic = good
         magic[0] = UInt8(ascii: "X")
-        let wrongMagic = folder.write("magic.cache", magic)
+        let wrongMagic = try folder.write("magic.cache", magic)
         expectError(.wrongMagic, file: wrongMagic, line: nil) { _ = try TextCache(path: wrongMagic) }
 
         var oldVersion = good
         oldVersion[8] = 1
-        let versionOne = folder.write("v1.cache", oldVersion)
+        let versionOne = try folder.write("v1.cache", oldVersion)
         expectError(.unsupportedVersion(1), file: versionOne, line: nil) { _ = try TextCache(path: versionOne) }
 
         var flipped = good
         flipped[good.count - 10] ^= 1
-        let corrupt = folder.write("corrupt.cache", flipped)
+        let corrupt = try folder.write("corrupt.cache", flipped)
         let error = #expect(throws: TextDataError.self) { _ = try TextCache(path: corrupt) }
         guard case .checksumMismatch = error?.kind else { Issue.record("expected a checksum mismatch, got \(String(describing: error))"); return }
         #expect(error?.file == corrupt)
@@ -149,7 +150,7 @@ import Testing
     }
 
     @Test func movieReviewCacheKeepsTheFolds() throws {
-        let folder = TemporaryFolder()
+        let folder = try TemporaryFolder(prefix: "textdata-tests")
         let positive = try SourceFile(path: folder.write("rt-polarity.pos", (1...12).map { "good film \($0) .\n" }.joined()))
         let negative = try SourceFile(path: folder.write("rt-polarity.neg", Array((1...12).map { "bad film \($0) .\n" }.joined().utf8)
                                                               + Array("clich".utf8) + [0xE9, 0x0A]))

@@ -1,11 +1,12 @@
 import Foundation
+import TestSupport
 import Testing
 @testable import TextData
 
 @Suite struct CSVReaderTests {
     @Test func agNewsQuotingAndEscapes() throws {
-        let folder = TemporaryFolder()
-        let path = folder.write("train.csv", #"""
+        let folder = try TemporaryFolder(prefix: "textdata-tests")
+        let path = try folder.write("train.csv", #"""
             "3","Wall St. ""Bears"" Claw","Short-sellers, Wall Street's dwindling\band of\nultra-cynics"
             "1","Title","second\team, a trailing backslash\"
             2,unquoted title,"quoted ""x"""
@@ -24,8 +25,8 @@ import Testing
     }
 
     @Test func quotedFieldsMaySpanLinesAndCRLFEndsRows() throws {
-        let folder = TemporaryFolder()
-        let path = folder.write("multi.csv", "\"1\",\"two\nlines\",\"x\"\r\n\"2\",\"b\",\"c\"\r\n")
+        let folder = try TemporaryFolder(prefix: "textdata-tests")
+        let path = try folder.write("multi.csv", "\"1\",\"two\nlines\",\"x\"\r\n\"2\",\"b\",\"c\"\r\n")
         let samples = try CorpusReader.readCSV(SourceFile(path: path), format: .agNews)
         #expect(samples.map(\.id) == ["multi.csv:1", "multi.csv:3"])
         #expect(samples[0].fields == ["two\nlines", "x"])
@@ -33,8 +34,8 @@ import Testing
     }
 
     @Test func yelpReviews() throws {
-        let folder = TemporaryFolder()
-        let path = folder.write("test.csv", #"""
+        let folder = try TemporaryFolder(prefix: "textdata-tests")
+        let path = try folder.write("test.csv", #"""
             "5","dr. goldberg offers everything i look for.\n\nreally, what more do you need?"
             "1","I said \""no\"" twice"
 
@@ -46,10 +47,10 @@ import Testing
     }
 
     @Test func encodingIsChosenPerLineUnlessForced() throws {
-        let folder = TemporaryFolder()
+        let folder = try TemporaryFolder(prefix: "textdata-tests")
         // Line 1 is UTF-8 "é", line 2 is latin-1 "é" (byte 0xE9).
         let bytes = Array("\"1\",\"caf\u{E9}\"\n\"2\",\"caf".utf8) + [0xE9] + Array("\"\n".utf8)
-        let path = folder.write("mixed.csv", bytes)
+        let path = try folder.write("mixed.csv", bytes)
         let format = CSVFormat(classCount: 2, textFieldCount: 1)
         let auto = try CorpusReader.readCSV(SourceFile(path: path), format: format)
         #expect(auto.map(\.fields) == [["café"], ["café"]])
@@ -67,9 +68,9 @@ import Testing
     }
 
     @Test func malformedRowsNameFileAndLine() throws {
-        let folder = TemporaryFolder()
-        func check(_ text: String, _ kind: TextDataError.Kind, line: Int, sourceLocation: SourceLocation = #_sourceLocation) {
-            let path = folder.write("bad.csv", text)
+        let folder = try TemporaryFolder(prefix: "textdata-tests")
+        func check(_ text: String, _ kind: TextDataError.Kind, line: Int, sourceLocation: SourceLocation = #_sourceLocation) throws {
+            let path = try folder.write("bad.csv", text)
             expectError(kind, file: path, line: line, sourceLocation: sourceLocation) {
                 _ = try CorpusReader.readCSV(SourceFile(path: path), format: .agNews)
             }
@@ -81,25 +82,25 @@ import Testing
         }
         let good = "\"1\",\"t\",\"d\"\n"
         // RFC 4180 lets a quoted field run over lines, so only the end of the file shows it is unterminated.
-        check(good + "\"2\",\"t\",\"never closed\nmore text\n", .unterminatedQuote, line: 2)
-        check(good + good + "\"2\",\"t\"\n", .wrongFieldCount(expected: 3, found: 2), line: 3)
-        check(good + "\"2\",\"t\",\"d\",\"extra\"\n", .wrongFieldCount(expected: 3, found: 4), line: 2)
-        check(good + "\n" + good, .wrongFieldCount(expected: 3, found: 1), line: 2)
-        check(good + "\"2\",\"t\"x,\"d\"\n", .malformedQuoting(detail: "text after a closing quote (byte 8)"), line: 2)
-        check("\"2\",t\"x,\"d\"\n", .malformedQuoting(detail: "a quote inside an unquoted field (byte 6)"), line: 1)
-        check(good + "\"two\",\"t\",\"d\"\n", .nonNumericLabel("two"), line: 2)
-        check(good + "\"\",\"t\",\"d\"\n", .nonNumericLabel(""), line: 2)
-        check(good + "\"0\",\"t\",\"d\"\n", .labelOutOfRange(0, classCount: 4), line: 2)
-        check(good + "\"5\",\"t\",\"d\"\n", .labelOutOfRange(5, classCount: 4), line: 2)
-        check(good + "\"3\",\"\",\"\"\n", .emptyText, line: 2)
+        try check(good + "\"2\",\"t\",\"never closed\nmore text\n", .unterminatedQuote, line: 2)
+        try check(good + good + "\"2\",\"t\"\n", .wrongFieldCount(expected: 3, found: 2), line: 3)
+        try check(good + "\"2\",\"t\",\"d\",\"extra\"\n", .wrongFieldCount(expected: 3, found: 4), line: 2)
+        try check(good + "\n" + good, .wrongFieldCount(expected: 3, found: 1), line: 2)
+        try check(good + "\"2\",\"t\"x,\"d\"\n", .malformedQuoting(detail: "text after a closing quote (byte 8)"), line: 2)
+        try check("\"2\",t\"x,\"d\"\n", .malformedQuoting(detail: "a quote inside an unquoted field (byte 6)"), line: 1)
+        try check(good + "\"two\",\"t\",\"d\"\n", .nonNumericLabel("two"), line: 2)
+        try check(good + "\"\",\"t\",\"d\"\n", .nonNumericLabel(""), line: 2)
+        try check(good + "\"0\",\"t\",\"d\"\n", .labelOutOfRange(0, classCount: 4), line: 2)
+        try check(good + "\"5\",\"t\",\"d\"\n", .labelOutOfRange(5, classCount: 4), line: 2)
+        try check(good + "\"3\",\"\",\"\"\n", .emptyText, line: 2)
         // Line numbers count the physical lines of earlier multi-line rows.
-        check("\"1\",\"a\nb\",\"c\"\n\"9\",\"t\",\"d\"\n", .labelOutOfRange(9, classCount: 4), line: 3)
+        try check("\"1\",\"a\nb\",\"c\"\n\"9\",\"t\",\"d\"\n", .labelOutOfRange(9, classCount: 4), line: 3)
     }
 
     @Test func errorsComeOutInLineOrder() throws {
-        let folder = TemporaryFolder()
+        let folder = try TemporaryFolder(prefix: "textdata-tests")
         // An encoding error (found by a worker) at line 2 comes before a structural error (found by the scanner) at line 3.
-        let path = folder.write("order.csv", Array("\"1\",\"a\",\"b\"\n\"1\",\"".utf8) + [0xFF] + Array("\",\"b\"\n\"1\",\"a\"\n".utf8))
+        let path = try folder.write("order.csv", Array("\"1\",\"a\",\"b\"\n\"1\",\"".utf8) + [0xFF] + Array("\",\"b\"\n\"1\",\"a\"\n".utf8))
         expectError(.invalidUTF8(byteOffsetInLine: 5), file: path, line: 2) {
             try TextPreprocessor.preprocessCSV(SourceFile(path: path), format: .agNews, dataset: "order",
                                                settings: PreprocessingSettings(encoding: .utf8),
@@ -108,7 +109,7 @@ import Testing
     }
 
     @Test func missingFiles() throws {
-        let folder = TemporaryFolder()
+        let folder = try TemporaryFolder(prefix: "textdata-tests")
         let path = folder.path + "/absent.csv"
         expectError(.missingFile, file: path, line: nil) { _ = try SourceFile(path: path) }
         expectError(.missingFile, file: "data.tar.gz:train.csv", line: nil) {
@@ -131,9 +132,9 @@ import Testing
 
 @Suite struct MovieReviewReaderTests {
     @Test func latin1SentencesWithLabelsFromTheFile() throws {
-        let folder = TemporaryFolder()
-        let positive = folder.write("rt-polarity.pos", Array("a clich".utf8) + [0xE9] + Array("d but warm film . \nfun\n".utf8))
-        let negative = folder.write("rt-polarity.neg", "dull .\r\n")
+        let folder = try TemporaryFolder(prefix: "textdata-tests")
+        let positive = try folder.write("rt-polarity.pos", Array("a clich".utf8) + [0xE9] + Array("d but warm film . \nfun\n".utf8))
+        let negative = try folder.write("rt-polarity.neg", "dull .\r\n")
         let samples = try CorpusReader.readMovieReviews(positive: SourceFile(path: positive),
                                                         negative: SourceFile(path: negative))
         #expect(samples == [
@@ -156,9 +157,9 @@ import Testing
     }
 
     @Test func emptyLinesAreErrors() throws {
-        let folder = TemporaryFolder()
-        let positive = folder.write("rt-polarity.pos", "good\n\nbad\n")
-        let negative = folder.write("rt-polarity.neg", "x\n")
+        let folder = try TemporaryFolder(prefix: "textdata-tests")
+        let positive = try folder.write("rt-polarity.pos", "good\n\nbad\n")
+        let negative = try folder.write("rt-polarity.neg", "x\n")
         expectError(.emptyText, file: positive, line: 2) {
             _ = try CorpusReader.readMovieReviews(positive: SourceFile(path: positive), negative: SourceFile(path: negative))
         }
@@ -168,23 +169,13 @@ import Testing
 @Suite struct ArchiveSourceTests {
     /// Packs `files` (name → contents) into `name` with the system `tar`, as the original distributions are packed.
     static func makeArchive(_ name: String, _ files: [String: [UInt8]], in folder: TemporaryFolder) throws -> String {
-        for (file, bytes) in files {
-            try FileManager.default.createDirectory(atPath: folder.path + "/" + (file as NSString).deletingLastPathComponent,
-                                                    withIntermediateDirectories: true)
-            folder.write(file, bytes)
-        }
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        process.arguments = ["tar", "czf", name] + files.keys.sorted()
-        process.currentDirectoryURL = URL(fileURLWithPath: folder.path)
-        try process.run()
-        process.waitUntilExit()
-        #expect(process.terminationStatus == 0)
+        for (file, bytes) in files { try folder.write(file, bytes) }
+        try runCommand(["tar", "czf", name] + files.keys.sorted(), in: folder.path)
         return folder.path + "/" + name
     }
 
     @Test func movieReviewsFromTheTarballGetTheFolderIDs() throws {
-        let folder = TemporaryFolder()
+        let folder = try TemporaryFolder(prefix: "textdata-tests")
         let archive = try Self.makeArchive("rt-polaritydata.tar.gz", [
             "rt-polaritydata/rt-polarity.pos": Array("a clich".utf8) + [0xE9, 0x0A] + Array("fine\n".utf8),
             "rt-polaritydata/rt-polarity.neg": Array("dull .\n".utf8),
@@ -203,7 +194,7 @@ import Testing
     }
 
     @Test func csvFromTheTarballNamesTheMemberInErrors() throws {
-        let folder = TemporaryFolder()
+        let folder = try TemporaryFolder(prefix: "textdata-tests")
         let archive = try Self.makeArchive("ag_news_csv.tar.gz", [
             "ag_news_csv/train.csv": Array("\"1\",\"t\",\"d\"\n\"1\",\"t\",\"d\"\n\"9\",\"t\",\"d\"\n".utf8),
         ], in: folder)

@@ -2,6 +2,7 @@ import Foundation
 import Models
 import NN
 import Tensor
+import TestSupport
 import Testing
 import Training
 
@@ -14,12 +15,6 @@ import Training
         return CharCNN(c)
     }
 
-    static func temporaryFolder() throws -> String {
-        let path = NSTemporaryDirectory() + "convrelu-checkpoint-\(UUID().uuidString)"
-        try FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
-        return path
-    }
-
     @Test func roundTripKeepsTensorsAndMetadata() throws {
         let model = Self.smallModel()
         InitializationScheme(weights: .heNormal, thresholds: .gaussian(std: 0.1)).apply(to: model.parameters, seed: 3)
@@ -28,7 +23,8 @@ import Training
         for p in model.parameters { p.parameter.grad.fill(0.01) }
         sgd.step(model.parameters, learningRate: 0.1)
 
-        let folder = try Self.temporaryFolder()
+        let temporary = try TemporaryFolder(prefix: "convrelu-checkpoint")
+        let folder = temporary.path
         let path = folder + "/last.safetensors"
         try Checkpoint(model: model, optimizer: sgd, metadata: ["step": "7", "model": "{\"x\":1}"]).write(to: path)
 
@@ -48,7 +44,8 @@ import Training
     }
 
     @Test func truncatedFileNamesTheFile() throws {
-        let path = try Self.temporaryFolder() + "/cut.safetensors"
+        let temporary = try TemporaryFolder(prefix: "convrelu-checkpoint")
+        let path = temporary.path + "/cut.safetensors"
         try Checkpoint(model: Self.smallModel(), optimizer: nil, metadata: [:]).write(to: path)
         let bytes = try Data(contentsOf: URL(fileURLWithPath: path))
         try bytes.prefix(bytes.count - 100).write(to: URL(fileURLWithPath: path))
@@ -58,7 +55,8 @@ import Training
     }
 
     @Test func foreignFilesNameTheFile() throws {
-        let folder = try Self.temporaryFolder()
+        let temporary = try TemporaryFolder(prefix: "convrelu-checkpoint")
+        let folder = temporary.path
         let text = folder + "/notes.txt"
         try "these are not tensors, just some text of a reasonable length".write(toFile: text, atomically: true, encoding: .utf8)
         let e1 = #expect(throws: SafetensorsError.self) { try Checkpoint.read(path: text) }
@@ -78,7 +76,8 @@ import Training
     }
 
     @Test func restoringIntoAnotherShapeFails() throws {
-        let path = try Self.temporaryFolder() + "/small.safetensors"
+        let temporary = try TemporaryFolder(prefix: "convrelu-checkpoint")
+        let path = temporary.path + "/small.safetensors"
         try Checkpoint(model: Self.smallModel(), optimizer: nil, metadata: [:]).write(to: path)
         var c = CharCNNConfiguration.small(alphabetSize: 10, length: 130, classes: 5)
         c.features = 4

@@ -2,6 +2,7 @@ import Foundation
 import Models
 import NN
 import Tensor
+import TestSupport
 import Testing
 import Training
 
@@ -50,12 +51,11 @@ func tinyModel(dropout: Double = 0.5) -> CharCNN {
     return model
 }
 
-func temporaryRunFolder() -> String { NSTemporaryDirectory() + "convrelu-run-\(UUID().uuidString)" }
-
 @Suite struct TrainerTests {
     @Test func learnsAndLogs() throws {
         let data = CountingTask(count: 96, length: 130, seed: 1)
-        let folder = temporaryRunFolder()
+        let temporary = try TemporaryFolder(prefix: "convrelu-run")
+        let folder = temporary.path
         let trainer = Trainer(model: tinyModel(), optimizer: Adam(), schedule: .constant(rate: 3e-3), batchSize: 16,
                               seed: 9, runFolder: folder)
         try trainer.run(epochs: 8, train: data, validation: CountingTask(count: 32, length: 130, seed: 2), test: nil)
@@ -71,11 +71,13 @@ func temporaryRunFolder() -> String { NSTemporaryDirectory() + "convrelu-run-\(U
     /// Two epochs in one go equal one epoch, a resume from the checkpoint, and another epoch.
     @Test func resumeContinuesExactly() throws {
         let data = CountingTask(count: 40, length: 130, seed: 3)
+        let straightFolder = try TemporaryFolder(prefix: "convrelu-run")
         let straight = Trainer(model: tinyModel(), optimizer: SGD(momentum: 0.9, nesterov: true), schedule: .constant(rate: 0.01),
-                               batchSize: 16, seed: 4, runFolder: temporaryRunFolder())
+                               batchSize: 16, seed: 4, runFolder: straightFolder.path)
         try straight.run(epochs: 2, train: data, validation: nil, test: nil)
 
-        let folder = temporaryRunFolder()
+        let temporary = try TemporaryFolder(prefix: "convrelu-run")
+        let folder = temporary.path
         let first = Trainer(model: tinyModel(), optimizer: SGD(momentum: 0.9, nesterov: true), schedule: .constant(rate: 0.01),
                             batchSize: 16, seed: 4, runFolder: folder)
         try first.run(epochs: 1, train: data, validation: nil, test: nil)
@@ -93,7 +95,8 @@ func temporaryRunFolder() -> String { NSTemporaryDirectory() + "convrelu-run-\(U
 
     @Test func nonFiniteLossStopsWithCheckpointIntact() throws {
         let data = CountingTask(count: 32, length: 130, seed: 5)
-        let folder = temporaryRunFolder()
+        let temporary = try TemporaryFolder(prefix: "convrelu-run")
+        let folder = temporary.path
         let trainer = Trainer(model: tinyModel(), optimizer: SGD(momentum: 0), schedule: .constant(rate: 0.01), batchSize: 16,
                               seed: 1, runFolder: folder)
         try trainer.run(epochs: 1, train: data, validation: nil, test: nil)
