@@ -39,6 +39,7 @@ public struct RunConfiguration {
     public var seed: UInt64
     public var threads: Int
     public var earlyStoppingPatience: Int?
+    public var batchNormRecalibrationBatches: Int
     public var output: String
 
     /// Reads a config file; `overrides` replace values by dotted key ("epochs", "data.path").
@@ -124,6 +125,7 @@ public struct RunConfiguration {
         threads = try root.int("threads", default: 2, range: 1...256)
         earlyStoppingPatience = root.has("early_stopping_patience") ? try root.int("early_stopping_patience", range: 1...10_000) : nil
         root.skip("early_stopping_patience")
+        batchNormRecalibrationBatches = try root.int("bn_recalibration_batches", default: 0, range: 0...100_000)
         output = try root.string("output")
     }
 

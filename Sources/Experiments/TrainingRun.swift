@@ -62,6 +62,7 @@ public final class TrainingRun {
                               batchSize: c.batchSize, seed: c.seed, runFolder: c.output,
                               metadata: ["config": c.text, "config_file": c.file])
         trainer.earlyStoppingPatience = c.earlyStoppingPatience
+        trainer.batchNormRecalibrationBatches = c.batchNormRecalibrationBatches
         if resume {
             try trainer.resume()
             log("resumed from \(trainer.lastCheckpointPath) after epoch \(trainer.epochsDone)")

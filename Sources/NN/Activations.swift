@@ -123,7 +123,7 @@ public final class Dropout: Layer {
     }
 
     public func forward(_ x: Tensor, _ context: RunContext) -> Tensor {
-        active = context.training && probability > 0
+        active = context.dropout && probability > 0
         guard active else { return x }
         var rng = RNG(seed: context.seed, stream: "dropout/\(id)/\(context.step)")
         let keep = Float(1 / (1 - probability))

@@ -49,7 +49,7 @@ public final class BatchNorm: Layer {
         batchNormForward(x: x.pointer, inputStride: channels * size, batch: x.shape[0], channels: channels, size: size,
                          gamma: gamma.value.pointer, beta: beta.value.pointer,
                          runningMean: runningMean.pointer, runningVar: runningVar.pointer,
-                         training: context.training, momentum: momentum, epsilon: epsilon,
+                         training: context.training, momentum: context.batchNormMomentum ?? momentum, epsilon: epsilon,
                          mean: mean.pointer, inverseStd: inverseStd.pointer, y: output.pointer)
         return output
     }

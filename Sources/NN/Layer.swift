@@ -1,17 +1,24 @@
 import Tensor
 
-/// What a forward pass needs besides its input: whether it trains (batch statistics,
-/// dropout) and, for dropout, the run seed and the step, from which each layer derives its
-/// mask. Masks therefore depend only on (seed, layer, step): a resumed run draws the same ones.
+/// What a forward pass needs besides its input: whether it trains (batch statistics that
+/// update the running ones), whether dropout is on (normally the same), and for dropout the run
+/// seed and the step, from which each layer derives its mask. Masks therefore depend only on
+/// (seed, layer, step): a resumed run draws the same ones.
 public struct RunContext: Sendable {
     public var training: Bool
+    public var dropout: Bool
     public var seed: UInt64
     public var step: Int
+    /// Overrides every batch-norm layer's momentum: 1/(k+1) at the k-th of a series of passes
+    /// makes the running statistics the plain average over the series (see `Trainer`).
+    public var batchNormMomentum: Float?
 
-    public init(training: Bool, seed: UInt64 = 0, step: Int = 0) {
+    public init(training: Bool, dropout: Bool? = nil, seed: UInt64 = 0, step: Int = 0, batchNormMomentum: Float? = nil) {
         self.training = training
+        self.dropout = dropout ?? training
         self.seed = seed
         self.step = step
+        self.batchNormMomentum = batchNormMomentum
     }
 
     public static let inference = RunContext(training: false)

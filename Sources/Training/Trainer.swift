@@ -39,6 +39,11 @@ public final class Trainer {
     public var metadata: [String: String]
     /// Stops when validation accuracy has not improved for this many epochs (nil: never).
     public var earlyStoppingPatience: Int?
+    /// Before each evaluation, re-estimate the batch-norm running statistics as the average
+    /// over this many training batches, with dropout off (0: keep the running averages).
+    /// The moving averages lag behind fast-changing weights, and a batch norm after a dropout
+    /// sees a larger variance in training than in evaluation; both skew evaluation otherwise.
+    public var batchNormRecalibrationBatches = 0
     /// Called after each batch with (samples done, samples in the epoch, mean loss so far).
     public var onBatch: ((Int, Int, Double) -> Void)?
     /// Called after each epoch's evaluation and checkpoint.
@@ -123,6 +128,7 @@ public final class Trainer {
                 onBatch?(seen, order.count, lossSum / Double(seen))
             }
             let seconds = Date().timeIntervalSince(started)
+            recalibrateBatchNorm(train, order: order)
             let validationAccuracy = validation.map { evaluate(model, on: $0, batchSize: batchSize).accuracy }
             let testAccuracy = test.map { evaluate(model, on: $0, batchSize: batchSize).accuracy }
             epochsDone += 1
@@ -142,6 +148,16 @@ public final class Trainer {
                 stoppedEarly = true
                 break
             }
+        }
+    }
+
+    private func recalibrateBatchNorm(_ train: BatchSource, order: [Int]) {
+        guard batchNormRecalibrationBatches > 0, !model.buffers.isEmpty else { return }
+        let ranges = Array(batchRanges(count: order.count, size: batchSize).prefix(batchNormRecalibrationBatches))
+        var k = 0
+        BatchPrefetcher(source: train).forEach(order: order, ranges: ranges, seed: { _ in nil }) { batch in
+            _ = model.forward(batch.input, RunContext(training: true, dropout: false, batchNormMomentum: 1 / Float(k + 1)))
+            k += 1
         }
     }
 

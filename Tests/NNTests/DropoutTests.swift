@@ -43,3 +43,24 @@ import Testing
         #expect(dropout.backward(x).array == x.array)
     }
 }
+
+@Suite struct BatchNormRecalibrationTests {
+    /// With momentum 1/(k+1) at the k-th pass, the running mean becomes the plain average of
+    /// the batch means and the running variance the average of the unbiased batch variances.
+    @Test func momentumOverrideAveragesBatchStatistics() {
+        let norm = BatchNorm(channels: 1)
+        var rng = RNG(seed: 4)
+        var means: [Double] = [], variances: [Double] = []
+        for k in 0..<5 {
+            let x = Tensor(shape: [6, 1])
+            for i in 0..<6 { x[i] = Float(rng.normal() * Double(k + 1) + Double(k)) }
+            let values = x.array.map(Double.init)
+            let mean = values.reduce(0, +) / 6
+            means.append(mean)
+            variances.append(values.map { ($0 - mean) * ($0 - mean) }.reduce(0, +) / 5)
+            _ = norm.forward(x, RunContext(training: true, dropout: false, batchNormMomentum: 1 / Float(k + 1)))
+        }
+        #expect(abs(Double(norm.runningMean[0]) - means.reduce(0, +) / 5) < 1e-4)
+        #expect(abs(Double(norm.runningVar[0]) - variances.reduce(0, +) / 5) < 1e-3)
+    }
+}

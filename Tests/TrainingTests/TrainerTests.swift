@@ -74,15 +74,18 @@ func tinyModel(dropout: Double = 0.5) -> CharCNN {
         let straightFolder = try TemporaryFolder(prefix: "convrelu-run")
         let straight = Trainer(model: tinyModel(), optimizer: SGD(momentum: 0.9, nesterov: true), schedule: .constant(rate: 0.01),
                                batchSize: 16, seed: 4, runFolder: straightFolder.path)
+        straight.batchNormRecalibrationBatches = 2
         try straight.run(epochs: 2, train: data, validation: nil, test: nil)
 
         let temporary = try TemporaryFolder(prefix: "convrelu-run")
         let folder = temporary.path
         let first = Trainer(model: tinyModel(), optimizer: SGD(momentum: 0.9, nesterov: true), schedule: .constant(rate: 0.01),
                             batchSize: 16, seed: 4, runFolder: folder)
+        first.batchNormRecalibrationBatches = 2
         try first.run(epochs: 1, train: data, validation: nil, test: nil)
         let resumed = Trainer(model: tinyModel(dropout: 0.5), optimizer: SGD(momentum: 0.9, nesterov: true),
                               schedule: .constant(rate: 0.01), batchSize: 16, seed: 4, runFolder: folder)
+        resumed.batchNormRecalibrationBatches = 2
         try resumed.resume()
         #expect(resumed.epochsDone == 1)
         try resumed.run(epochs: 2, train: data, validation: nil, test: nil)
