@@ -1,37 +1,69 @@
-/// Max pooling over the last axis of (rows, length) data, floor mode: trailing elements that
-/// do not fill a window are dropped. Stores the winning input index of each output for backward;
-/// ties go to the first maximum, as in PyTorch.
+/// The window of a pooling layer over (height, width) planes: no padding, floor mode (trailing
+/// rows and columns that do not fill a window are dropped). 1D pooling is height 1.
+public struct PoolGeometry: Sendable, Equatable {
+    public var height: Int
+    public var width: Int
+    public var kernelHeight: Int
+    public var kernelWidth: Int
+    public var strideHeight: Int
+    public var strideWidth: Int
+
+    public static func square(height: Int, width: Int, kernel: Int, stride: Int) -> PoolGeometry {
+        PoolGeometry(height: height, width: width, kernelHeight: kernel, kernelWidth: kernel, strideHeight: stride, strideWidth: stride)
+    }
+
+    public static func oneD(length: Int, kernel: Int, stride: Int) -> PoolGeometry {
+        PoolGeometry(height: 1, width: length, kernelHeight: 1, kernelWidth: kernel, strideHeight: 1, strideWidth: stride)
+    }
+
+    @inlinable public var outHeight: Int { (height - kernelHeight) / strideHeight + 1 }
+    @inlinable public var outWidth: Int { (width - kernelWidth) / strideWidth + 1 }
+    public var isValid: Bool { height >= kernelHeight && width >= kernelWidth && kernelHeight > 0 && kernelWidth > 0 }
+}
+
+/// Max pooling over `planes` planes. Stores the winning index inside its plane for each output,
+/// so backward routes each gradient to exactly one input; ties go to the first maximum in
+/// row-major order and a NaN wins (so it propagates), as in PyTorch.
 @inlinable
-public func maxPool1dForward<T: BLASFloat>(x: UnsafePointer<T>, rows: Int, length: Int, kernel: Int, stride: Int,
-                                           y: UnsafeMutablePointer<T>, argmax: UnsafeMutablePointer<Int32>) {
-    let outLength = (length - kernel) / stride + 1
+public func maxPoolForward<T: BLASFloat>(x: UnsafePointer<T>, planes: Int, _ g: PoolGeometry,
+                                         y: UnsafeMutablePointer<T>, argmax: UnsafeMutablePointer<Int32>) {
+    let (outH, outW) = (g.outHeight, g.outWidth)
     nonisolated(unsafe) let y = y, argmax = argmax
-    parallelChunks(rows) { _, range in
-        for r in range {
-            let xr = x + r * length
-            for o in 0..<outLength {
-                let start = o * stride
-                var best = xr[start], at = start
-                for k in 1..<max(kernel, 1) where xr[start + k] > best || xr[start + k].isNaN {
-                    best = xr[start + k]
-                    at = start + k
+    parallelChunks(planes) { _, range in
+        for p in range {
+            let xp = x + p * g.height * g.width
+            let yp = y + p * outH * outW, ap = argmax + p * outH * outW
+            for oy in 0..<outH {
+                for ox in 0..<outW {
+                    let first = oy * g.strideHeight * g.width + ox * g.strideWidth
+                    var best = xp[first], at = first
+                    for i in 0..<g.kernelHeight {
+                        let row = first + i * g.width
+                        for j in 0..<g.kernelWidth where xp[row + j] > best || (xp[row + j].isNaN && !best.isNaN) {
+                            best = xp[row + j]
+                            at = row + j
+                        }
+                    }
+                    yp[oy * outW + ox] = best
+                    ap[oy * outW + ox] = Int32(at)
                 }
-                y[r * outLength + o] = best
-                argmax[r * outLength + o] = Int32(at)
             }
         }
     }
 }
 
-/// Overwrites dx with the pooled gradients routed back to each window's maximum.
+/// Overwrites dx with each output's gradient routed back to its window's maximum
+/// (overlapping windows that share a maximum add up).
 @inlinable
-public func maxPool1dBackward<T: BLASFloat>(dy: UnsafePointer<T>, argmax: UnsafePointer<Int32>, rows: Int,
-                                            length: Int, outLength: Int, dx: UnsafeMutablePointer<T>) {
+public func maxPoolBackward<T: BLASFloat>(dy: UnsafePointer<T>, argmax: UnsafePointer<Int32>, planes: Int, _ g: PoolGeometry,
+                                          dx: UnsafeMutablePointer<T>) {
+    let inSize = g.height * g.width, outSize = g.outHeight * g.outWidth
     nonisolated(unsafe) let dx = dx
-    parallelChunks(rows) { _, range in
-        (dx + range.lowerBound * length).update(repeating: 0, count: range.count * length)
-        for r in range {
-            for o in 0..<outLength { dx[r * length + Int(argmax[r * outLength + o])] += dy[r * outLength + o] }
+    parallelChunks(planes) { _, range in
+        (dx + range.lowerBound * inSize).update(repeating: 0, count: range.count * inSize)
+        for p in range {
+            let dxp = dx + p * inSize
+            for o in 0..<outSize { dxp[Int(argmax[p * outSize + o])] += dy[p * outSize + o] }
         }
     }
 }

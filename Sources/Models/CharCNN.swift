@@ -114,12 +114,12 @@ public final class CharCNN: Classifier {
             if spec.pools {
                 if kind == .convReLU && index == 6 {
                     // In front of fc1: one threshold per flattened feature, after the pool.
-                    network.append(MaxPool1d(kernelSize: 3))
+                    network.append(MaxPool(.one, kernelSize: 3))
                     network.append(activationLayer(kind, channels: c.features, size: lengths[i].pooled), name: "act6")
                     continue
                 }
                 appendActivation(kind, site: index, channels: c.features, size: lengths[i].convolved)
-                network.append(MaxPool1d(kernelSize: 3))
+                network.append(MaxPool(.one, kernelSize: 3))
             } else {
                 appendActivation(kind, site: index, channels: c.features, size: lengths[i].convolved)
             }

@@ -57,7 +57,7 @@ public final class VGG: Classifier {
             if !nextFuses {
                 network.appendActivation(c.activation.elementwiseLayer(at: site, channels: width), name: "act\(label)")
             }
-            if index == c.stages[stage].count - 1 { network.append(MaxPool2d(kernelSize: 2)) }
+            if index == c.stages[stage].count - 1 { network.append(MaxPool(.two, kernelSize: 2)) }
             channels = width
         }
         network.append(Linear(inFeatures: channels, outFeatures: c.classes), name: "fc")

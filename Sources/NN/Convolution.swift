@@ -7,9 +7,7 @@ import Tensor
 /// same GEMMs as a plain convolution. Parameters: `weight` (out, in, k) or (out, in, kh, kw),
 /// `bias` (out), `theta` (in, k) or (in, kh, kw): PyTorch `state_dict` shapes.
 public final class Convolution: Layer {
-    public enum Dimensions: Int, Sendable { case one = 1, two = 2 }
-
-    public let dimensions: Dimensions
+    public let dimensions: SpatialDimensions
     public let inChannels: Int
     public let outChannels: Int
     public let kernelSize: Int
@@ -25,7 +23,7 @@ public final class Convolution: Layer {
     private let inputGradient = Tensor()
     private let workspace = ConvolutionWorkspace()
 
-    public init(_ dimensions: Dimensions, inChannels: Int, outChannels: Int, kernelSize: Int,
+    public init(_ dimensions: SpatialDimensions, inChannels: Int, outChannels: Int, kernelSize: Int,
                 stride: Int = 1, padding: Int = 0, bias: Bool = true, thresholds: Bool = false) {
         self.dimensions = dimensions
         self.inChannels = inChannels

@@ -1,8 +1,12 @@
 import Kernels
 import Tensor
 
-/// Max pooling over the length of NCL input, floor mode.
-public final class MaxPool1d: Layer {
+/// The spatial rank of a layer: NCL (1D) or NCHW (2D) input.
+public enum SpatialDimensions: Int, Sendable { case one = 1, two = 2 }
+
+/// Max pooling over the length of NCL input or a square window of NCHW input, floor mode.
+public final class MaxPool: Layer {
+    public let dimensions: SpatialDimensions
     public let kernelSize: Int
     public let stride: Int
     private var inputShape: [Int] = []
@@ -10,20 +14,28 @@ public final class MaxPool1d: Layer {
     private let inputGradient = Tensor()
     private var argmax: [Int32] = []
 
-    public init(kernelSize: Int, stride: Int? = nil) {
+    public init(_ dimensions: SpatialDimensions, kernelSize: Int, stride: Int? = nil) {
+        self.dimensions = dimensions
         self.kernelSize = kernelSize
         self.stride = stride ?? kernelSize
     }
 
+    private func geometry(_ shape: [Int]) -> PoolGeometry {
+        precondition(shape.count == dimensions.rawValue + 2, "MaxPool: input \(shape) is not \(dimensions.rawValue)D")
+        let g = dimensions == .one
+            ? PoolGeometry.oneD(length: shape[2], kernel: kernelSize, stride: stride)
+            : PoolGeometry.square(height: shape[2], width: shape[3], kernel: kernelSize, stride: stride)
+        precondition(g.isValid, "MaxPool: input \(shape) is smaller than the window \(kernelSize)")
+        return g
+    }
+
     public func forward(_ x: Tensor, _ context: RunContext) -> Tensor {
-        precondition(x.shape.count == 3 && x.shape[2] >= kernelSize, "MaxPool1d: input \(x.shape)")
+        let g = geometry(x.shape)
         inputShape = x.shape
-        let outLength = (x.shape[2] - kernelSize) / stride + 1
-        output.resize(to: [x.shape[0], x.shape[1], outLength])
+        output.resize(to: dimensions == .one ? [x.shape[0], x.shape[1], g.outWidth] : [x.shape[0], x.shape[1], g.outHeight, g.outWidth])
         if argmax.count != output.count { argmax = [Int32](repeating: 0, count: output.count) }
         argmax.withUnsafeMutableBufferPointer {
-            maxPool1dForward(x: x.pointer, rows: x.shape[0] * x.shape[1], length: x.shape[2], kernel: kernelSize,
-                             stride: stride, y: output.pointer, argmax: $0.baseAddress!)
+            maxPoolForward(x: x.pointer, planes: x.shape[0] * x.shape[1], g, y: output.pointer, argmax: $0.baseAddress!)
         }
         return output
     }
@@ -31,8 +43,8 @@ public final class MaxPool1d: Layer {
     public func backward(_ dy: Tensor) -> Tensor {
         inputGradient.resize(to: inputShape)
         argmax.withUnsafeBufferPointer {
-            maxPool1dBackward(dy: dy.pointer, argmax: $0.baseAddress!, rows: inputShape[0] * inputShape[1],
-                              length: inputShape[2], outLength: output.shape[2], dx: inputGradient.pointer)
+            maxPoolBackward(dy: dy.pointer, argmax: $0.baseAddress!, planes: inputShape[0] * inputShape[1], geometry(inputShape),
+                            dx: inputGradient.pointer)
         }
         return inputGradient
     }

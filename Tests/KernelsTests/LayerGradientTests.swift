@@ -38,7 +38,7 @@ import Testing
                 var y = [Double](repeating: 0, count: rows * out)
                 var arg = [Int32](repeating: 0, count: rows * out)
                 withPointers(&y) { yp in arg.withUnsafeMutableBufferPointer {
-                    maxPool1dForward(x: v["x"]!, rows: rows, length: length, kernel: kernel, stride: stride, y: yp, argmax: $0.baseAddress!)
+                    maxPoolForward(x: v["x"]!, planes: rows, .oneD(length: length, kernel: kernel, stride: stride), y: yp, argmax: $0.baseAddress!)
                 } }
                 return y
             },
@@ -46,9 +46,9 @@ import Testing
                 var y = [Double](repeating: 0, count: rows * out), dx = [Double](repeating: 0, count: rows * length)
                 var arg = [Int32](repeating: 0, count: rows * out)
                 withPointers(&y) { yp in arg.withUnsafeMutableBufferPointer {
-                    maxPool1dForward(x: v["x"]!, rows: rows, length: length, kernel: kernel, stride: stride, y: yp, argmax: $0.baseAddress!)
+                    maxPoolForward(x: v["x"]!, planes: rows, .oneD(length: length, kernel: kernel, stride: stride), y: yp, argmax: $0.baseAddress!)
                 } }
-                withPointers(&dx) { maxPool1dBackward(dy: dy, argmax: arg, rows: rows, length: length, outLength: out, dx: $0) }
+                withPointers(&dx) { maxPoolBackward(dy: dy, argmax: arg, planes: rows, .oneD(length: length, kernel: kernel, stride: stride), dx: $0) }
                 return ["x": dx]
             })
         #expect(check.run() == [])

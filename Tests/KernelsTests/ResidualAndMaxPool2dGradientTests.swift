@@ -14,8 +14,8 @@ import Testing
         func pool(_ x: UnsafePointer<Double>, _ y: inout [Double]) -> [Int32] {
             var arg = [Int32](repeating: 0, count: planes * oh * ow)
             withPointers(&y) { yp in arg.withUnsafeMutableBufferPointer {
-                maxPool2dForward(x: x, planes: planes, height: h, width: w, kernel: kernel, stride: stride,
-                                 y: yp, argmax: $0.baseAddress!)
+                maxPoolForward(x: x, planes: planes, .square(height: h, width: w, kernel: kernel, stride: stride),
+                               y: yp, argmax: $0.baseAddress!)
             } }
             return arg
         }
@@ -30,8 +30,8 @@ import Testing
                 var y = [Double](repeating: 0, count: planes * oh * ow), dx = [Double](repeating: 0, count: planes * h * w)
                 let arg = pool(v["x"]!, &y)
                 withPointers(&dx) {
-                    maxPool2dBackward(dy: dy, argmax: arg, planes: planes, height: h, width: w,
-                                      outHeight: oh, outWidth: ow, dx: $0)
+                    maxPoolBackward(dy: dy, argmax: arg, planes: planes, .square(height: h, width: w, kernel: kernel, stride: stride),
+                                    dx: $0)
                 }
                 return ["x": dx]
             })
@@ -46,7 +46,7 @@ import Testing
         var y = [Double](repeating: 0, count: 4)
         var arg = [Int32](repeating: 0, count: 4)
         withPointers(&y) { yp in arg.withUnsafeMutableBufferPointer {
-            maxPool2dForward(x: x, planes: 1, height: 4, width: 4, kernel: 2, stride: 2, y: yp, argmax: $0.baseAddress!)
+            maxPoolForward(x: x, planes: 1, .square(height: 4, width: 4, kernel: 2, stride: 2), y: yp, argmax: $0.baseAddress!)
         } }
         #expect(y == [5, 9, -1, 7])
         #expect(arg == [1, 6, 8, 10], "ties go to the first maximum")

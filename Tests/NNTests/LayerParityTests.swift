@@ -88,7 +88,7 @@ private func convolution(from file: Safetensors) throws -> Convolution {
 
     @Test func poolingMatchesFixtures() throws {
         let maxFile = try Fixtures.load("maxpool1d_k3s3"), maxSpec = try Fixtures.spec(maxFile)
-        #expect(try checkLayer(MaxPool1d(kernelSize: int(maxSpec, "kernel"), stride: int(maxSpec, "stride")), maxFile, gradients: []) == [])
+        #expect(try checkLayer(MaxPool(.one, kernelSize: int(maxSpec, "kernel"), stride: int(maxSpec, "stride")), maxFile, gradients: []) == [])
         let avgFile = try Fixtures.load("avgpool2d_k2"), avgSpec = try Fixtures.spec(avgFile)
         #expect(try checkLayer(AvgPool2d(kernelSize: int(avgSpec, "kernel"), stride: int(avgSpec, "stride")), avgFile, gradients: []) == [])
         #expect(try checkLayer(GlobalAvgPool2d(), try Fixtures.load("global_avgpool2d"), gradients: []) == [])
