@@ -136,6 +136,9 @@ public final class ConfigObject {
         }
     }
 
+    /// Whether the value of `key` is a list (for keys that take a list or a named choice).
+    public func isList(_ key: String) -> Bool { values[key] is [Any] }
+
     /// A nested object; an absent key gives an empty object (all its keys take defaults).
     public func object(_ key: String) throws -> ConfigObject {
         let child: ConfigObject

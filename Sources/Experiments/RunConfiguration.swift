@@ -147,7 +147,7 @@ public struct RunConfiguration {
         c.sharing = try model.choice("sharing", default: ParameterSharing.channel)
         c.leakySlope = Float(try model.double("leaky_slope", default: 0.01, range: -10...10))
         // "paper": the first two sites (thresholds on the inputs of conv2 and conv3); "all": the (A) variants.
-        if model.has("sites"), (try? model.ints("sites")) != nil {
+        if model.isList("sites") {
             c.activationSites = try model.ints("sites")
         } else {
             let sites: SiteChoice = try model.choice("sites", default: .paper)
