@@ -43,9 +43,9 @@ public struct EvaluationReport: Sendable {
     public var json: String {
         let object: [String: Any] = ["split": split, "accuracy": evaluation.accuracy, "correct": evaluation.correct,
                                      "total": evaluation.total, "per_class_accuracy": evaluation.perClassAccuracy,
-                                     "confusion": evaluation.confusion, "classes": classNames, "loss": evaluation.loss]
-        let data = try! JSONSerialization.data(withJSONObject: object, options: [.sortedKeys])
-        return String(decoding: data, as: UTF8.self)
+                                     "confusion": evaluation.confusion, "classes": classNames,
+                                     "loss": evaluation.loss.isFinite ? evaluation.loss : NSNull()]
+        return jsonLine(object)
     }
 }
 
@@ -101,7 +101,7 @@ public final class SentenceClassifier {
             if json {
                 let object: [String: Any] = error.map { ["error": $0] }
                     ?? ["label": label, "name": name, "probabilities": probabilities.map(Double.init)]
-                return String(decoding: try! JSONSerialization.data(withJSONObject: object, options: [.sortedKeys]), as: UTF8.self)
+                return jsonLine(object)
             }
             if let error { return "error\t\(error)" }
             return "\(label)\t\(name)\t" + probabilities.map { String(format: "%.4f", $0) }.joined(separator: " ")
@@ -117,7 +117,18 @@ public final class SentenceClassifier {
         encodeColumns(columns, count: columns.count, into: input.pointer)
         let logits = run.model.forward(input, .inference)
         softmax(logits.pointer, classes: logits.count, into: probabilities.pointer)
+        guard probabilities.array.allSatisfy(\.isFinite) else {
+            return Prediction(label: -1, name: "", probabilities: [], error: "the model gave non-finite outputs")
+        }
         let label = argmax(probabilities.pointer, count: probabilities.count)
         return Prediction(label: label, name: classNames[safe: label] ?? String(label), probabilities: probabilities.array)
     }
+}
+
+/// One line of JSON with sorted keys; callers pass only finite numbers, strings and arrays of them.
+func jsonLine(_ object: [String: Any]) -> String {
+    guard let data = try? JSONSerialization.data(withJSONObject: object, options: [.sortedKeys]) else {
+        return #"{"error": "unencodable result"}"#
+    }
+    return String(decoding: data, as: UTF8.self)
 }
