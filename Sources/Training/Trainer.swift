@@ -164,7 +164,7 @@ public final class Trainer {
     /// Epochs since the best validation accuracy (or training loss when there is no validation set).
     public var epochsSinceBest: Int {
         let scores = history.map { $0.validationAccuracy ?? -$0.trainLoss }
-        guard let best = scores.max(), let at = scores.lastIndex(of: best) else { return 0 }
+        guard let best = scores.max(), let at = scores.firstIndex(of: best) else { return 0 }
         return scores.count - 1 - at
     }
 
