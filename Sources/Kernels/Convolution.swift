@@ -1,3 +1,5 @@
+import CBLAS
+
 /// Convolution (1D and 2D) with the ConvReLU threshold fused into the column build.
 ///
 /// A 1D convolution is a 2D one with height 1, so one pair of kernels serves both.
@@ -75,11 +77,60 @@ public struct ConvGeometry: Sendable, Equatable, CustomStringConvertible {
     }
 }
 
-/// How many samples share one column matrix (and so one GEMM): as many as fit in a workspace
-/// of about `budget` values, so the GEMMs are wide even when each sample has few output
-/// positions, while the workspace stays cache-friendly and reused.
-public func convGroupSize(_ g: ConvGeometry, batch: Int, budget: Int = 1 << 23) -> Int {
-    max(1, min(batch, budget / max(1, g.columnRows * g.columnCount)))
+/// How a batch is convolved.
+///
+/// - `grouped(samples:)`: the columns of several samples sit side by side in one matrix, so one
+///   wide GEMM (over all cores) serves them: right when there are many output channels and few
+///   output positions per sample (the char-CNN).
+/// - `perSample`: the cores take samples in turn, each building its own column matrix and
+///   calling a single-threaded GEMM: right for skinny convolutions (a dense block's 12 output
+///   channels), where a GEMM is too small to split and the column matrix of a group would not
+///   stay in cache.
+public enum ConvSchedule: Sendable, Equatable {
+    case grouped(samples: Int)
+    case perSample
+
+    /// Output channels below which a convolution counts as skinny.
+    static let skinnyOutputChannels = 64
+
+    /// The schedule for `batch` samples of geometry `g`; grouped samples fill a workspace of
+    /// about `budget` values.
+    public static func choose(_ g: ConvGeometry, batch: Int, budget: Int = 1 << 23) -> ConvSchedule {
+        if g.outChannels < skinnyOutputChannels && batch >= parallelChunkCount && parallelChunkCount > 1 { return .perSample }
+        return .grouped(samples: max(1, min(batch, budget / max(1, g.columnRows * g.columnCount))))
+    }
+
+    /// Values of the column matrix (and of the column gradient) this schedule needs.
+    public func columnsCount(_ g: ConvGeometry) -> Int {
+        switch self {
+        case .grouped(let samples): g.columnRows * g.columnCount * samples
+        case .perSample: g.columnRows * g.columnCount * parallelChunkCount
+        }
+    }
+
+    /// Values of the GEMM product (grouped) or of the per-chunk gradient sums (per sample).
+    public func scratchCount(_ g: ConvGeometry) -> Int {
+        switch self {
+        case .grouped(let samples): g.outChannels * g.columnCount * samples
+        case .perSample: (g.weightCount + g.outChannels + g.columnRows) * parallelChunkCount
+        }
+    }
+}
+
+/// Runs `body` with OpenBLAS on one thread, for GEMMs called from several threads at once.
+@inlinable
+func withSingleThreadedBLAS(_ body: () -> Void) {
+    let threads = openblas_get_num_threads()
+    openblas_set_num_threads(1)
+    body()
+    openblas_set_num_threads(threads)
+}
+
+/// Builds all column rows of one sample (rows `rowStride` apart).
+@inlinable
+func buildSampleColumns<T: BLASFloat>(_ x: UnsafePointer<T>, threshold: UnsafePointer<T>?, _ g: ConvGeometry,
+                                      into col: UnsafeMutablePointer<T>, rowStride: Int) {
+    for c in 0..<g.inChannels { buildColumns(x, channel: c, threshold: threshold, g, into: col, rowStride: rowStride) }
 }
 
 /// Builds the column rows of input channel `c` of one sample: col[r, q] = max(x[c, iy, ix], θ[r])
@@ -176,28 +227,40 @@ func buildGroupColumns<T: BLASFloat>(_ x: UnsafePointer<T>, inputStride: Int, sa
 /// Forward pass over a batch. `x` holds `batch` samples `inputStride` apart (a sample may
 /// be a channel prefix of a wider buffer, as in a dense block), `y` samples `outputStride`
 /// apart. `weight` is (out, in, kh, kw), `bias` (out) or nil, `threshold` (in, kh, kw) or nil.
-///
-/// Samples are processed in groups of `groupSize`: their columns sit side by side in one
-/// (columnRows × groupSize·columnCount) matrix in `columns`, one GEMM computes the group into
-/// `product` (outChannels × groupSize·columnCount), which is then laid out as NCHW. A group
-/// of one multiplies straight into y.
+/// `columns` and `scratch` hold `schedule.columnsCount(g)` and `schedule.scratchCount(g)` values.
 @inlinable
 public func convForward<T: BLASFloat>(x: UnsafePointer<T>, inputStride: Int, weight: UnsafePointer<T>,
                                       bias: UnsafePointer<T>?, threshold: UnsafePointer<T>?,
                                       _ g: ConvGeometry, batch: Int,
                                       y: UnsafeMutablePointer<T>, outputStride: Int,
-                                      groupSize: Int, columns: UnsafeMutablePointer<T>, product: UnsafeMutablePointer<T>) {
+                                      schedule: ConvSchedule, columns: UnsafeMutablePointer<T>, scratch: UnsafeMutablePointer<T>) {
     let P = g.columnCount, R = g.columnRows, D = g.outChannels
-    nonisolated(unsafe) let x = x, y = y, columns = columns, product = product, threshold = threshold, bias = bias
+    nonisolated(unsafe) let x = x, y = y, columns = columns, product = scratch, threshold = threshold, bias = bias
+    /// y_n = W · columns (+ b), straight into the sample's output.
+    func multiply(_ n: Int, _ col: UnsafeMutablePointer<T>) {
+        let yn = y + n * outputStride
+        if let bias { for d in 0..<D { (yn + d * P).update(repeating: bias[d], count: P) } }
+        T.gemm(transposeA: false, transposeB: false, m: D, n: P, k: R, alpha: 1, a: weight, lda: R,
+               b: col, ldb: P, beta: bias == nil ? 0 : 1, c: yn, ldc: P)
+    }
+    guard case .grouped(let groupSize) = schedule else {
+        withSingleThreadedBLAS {
+            parallelChunks(batch) { chunk, samples in
+                let col = columns + chunk * R * P
+                for n in samples {
+                    buildSampleColumns(x + n * inputStride, threshold: threshold, g, into: col, rowStride: P)
+                    multiply(n, col)
+                }
+            }
+        }
+        return
+    }
     for start in stride(from: 0, to: batch, by: groupSize) {
         let samples = min(groupSize, batch - start), width = samples * P
         buildGroupColumns(x + start * inputStride, inputStride: inputStride, samples: samples, threshold: threshold, g,
                           into: columns)
         if samples == 1 {
-            let yn = y + start * outputStride
-            if let bias { for d in 0..<D { (yn + d * P).update(repeating: bias[d], count: P) } }
-            T.gemm(transposeA: false, transposeB: false, m: D, n: P, k: R, alpha: 1, a: weight, lda: R,
-                   b: columns, ldb: P, beta: bias == nil ? 0 : 1, c: yn, ldc: P)
+            multiply(start, columns)
             continue
         }
         T.gemm(transposeA: false, transposeB: false, m: D, n: width, k: R, alpha: 1, a: weight, lda: R,
@@ -216,7 +279,7 @@ public func convForward<T: BLASFloat>(x: UnsafePointer<T>, inputStride: Int, wei
 /// Backward pass over a batch: accumulates into dW, db, dθ and dx (each optional but dW).
 /// dx is accumulated, not overwritten, because in a dense block several layers read the
 /// same input channels and their gradients add up in one buffer. Workspaces as in
-/// `convForward`; `columnGradient` holds columnRows × groupSize·columnCount values.
+/// `convForward`; `columnGradient` holds `schedule.columnsCount(g)` values.
 @inlinable
 public func convBackward<T: BLASFloat>(x: UnsafePointer<T>, inputStride: Int, weight: UnsafePointer<T>,
                                        threshold: UnsafePointer<T>?, _ g: ConvGeometry, batch: Int,
@@ -224,11 +287,68 @@ public func convBackward<T: BLASFloat>(x: UnsafePointer<T>, inputStride: Int, we
                                        dx: UnsafeMutablePointer<T>?, dxStride: Int,
                                        dWeight: UnsafeMutablePointer<T>, dBias: UnsafeMutablePointer<T>?,
                                        dThreshold: UnsafeMutablePointer<T>?,
-                                       groupSize: Int, columns: UnsafeMutablePointer<T>, product: UnsafeMutablePointer<T>,
+                                       schedule: ConvSchedule, columns: UnsafeMutablePointer<T>, scratch: UnsafeMutablePointer<T>,
                                        columnGradient: UnsafeMutablePointer<T>) {
     let P = g.columnCount, R = g.columnRows, D = g.outChannels
-    nonisolated(unsafe) let x = x, dy = dy, dx = dx, columns = columns, product = product, threshold = threshold
-    nonisolated(unsafe) let columnGradient = columnGradient, dThreshold = dThreshold
+    nonisolated(unsafe) let x = x, dy = dy, dx = dx, columns = columns, scratch = scratch, threshold = threshold
+    nonisolated(unsafe) let columnGradient = columnGradient, dThreshold = dThreshold, dBias = dBias
+    let needsColumnGradient = dx != nil || dThreshold != nil
+
+    /// The gradients of `width` columns whose output gradient is the (D × width) matrix `dyBlock`,
+    /// accumulated into dW, db, dθ (the given targets) and dx.
+    func accumulate(_ dyBlock: UnsafePointer<T>, width: Int, col: UnsafeMutablePointer<T>, dcol: UnsafeMutablePointer<T>,
+                    dW: UnsafeMutablePointer<T>, db: UnsafeMutablePointer<T>?, dTheta: UnsafeMutablePointer<T>?,
+                    samples: Range<Int>, parallelScatter: Bool) {
+        // dW += dy (D×width) · colᵀ (width×R)
+        T.gemm(transposeA: false, transposeB: true, m: D, n: R, k: width, alpha: 1, a: dyBlock, lda: width,
+               b: col, ldb: width, beta: 1, c: dW, ldc: R)
+        if let db {
+            for d in 0..<D {
+                var sum: T = 0
+                let row = dyBlock + d * width
+                for q in 0..<width { sum += row[q] }
+                db[d] += sum
+            }
+        }
+        guard needsColumnGradient else { return }
+        // dcol = Wᵀ (R×D) · dy (D×width)
+        T.gemm(transposeA: true, transposeB: false, m: R, n: width, k: D, alpha: 1, a: weight, lda: R,
+               b: dyBlock, ldb: width, beta: 0, c: dcol, ldc: width)
+        let scatter = { (c: Int) in
+            for (s, n) in samples.enumerated() {
+                scatterColumnGradient(dcol + s * P, rowStride: width, x: x + n * inputStride, channel: c, threshold: threshold, g,
+                                      dx: dx.map { $0 + n * dxStride }, dThreshold: dTheta)
+            }
+        }
+        if parallelScatter { parallelFor(g.inChannels, scatter) } else { for c in 0..<g.inChannels { scatter(c) } }
+    }
+
+    guard case .grouped(let groupSize) = schedule else {
+        // Each chunk of samples sums dW, db and dθ into its own slice of `scratch`; the slices
+        // are added up at the end, so no two threads write one value.
+        let partialSize = g.weightCount + D + R
+        scratch.update(repeating: 0, count: partialSize * parallelChunkCount)
+        withSingleThreadedBLAS {
+            parallelChunks(batch) { chunk, samples in
+                let col = columns + chunk * R * P, dcol = columnGradient + chunk * R * P
+                let partial = scratch + chunk * partialSize
+                for n in samples {
+                    buildSampleColumns(x + n * inputStride, threshold: threshold, g, into: col, rowStride: P)
+                    accumulate(dy + n * outputStride, width: P, col: col, dcol: dcol, dW: partial,
+                               db: dBias == nil ? nil : partial + g.weightCount,
+                               dTheta: dThreshold == nil ? nil : partial + g.weightCount + D,
+                               samples: n..<(n + 1), parallelScatter: false)
+                }
+            }
+        }
+        for chunk in 0..<parallelChunkCount {
+            let partial = scratch + chunk * partialSize
+            for i in 0..<g.weightCount { dWeight[i] += partial[i] }
+            if let dBias { for d in 0..<D { dBias[d] += partial[g.weightCount + d] } }
+            if let dThreshold { for r in 0..<R { dThreshold[r] += partial[g.weightCount + D + r] } }
+        }
+        return
+    }
     for start in stride(from: 0, to: batch, by: groupSize) {
         let samples = min(groupSize, batch - start), width = samples * P
         buildGroupColumns(x + start * inputStride, inputStride: inputStride, samples: samples, threshold: threshold, g,
@@ -240,30 +360,11 @@ public func convBackward<T: BLASFloat>(x: UnsafePointer<T>, inputStride: Int, we
         } else {
             parallelFor(samples) { s in
                 let src = dy + (start + s) * outputStride
-                for d in 0..<D { (product + d * width + s * P).update(from: src + d * P, count: P) }
+                for d in 0..<D { (scratch + d * width + s * P).update(from: src + d * P, count: P) }
             }
-            dyGroup = UnsafePointer(product)
+            dyGroup = UnsafePointer(scratch)
         }
-        // dW += dy (D×width) · colᵀ (width×R)
-        T.gemm(transposeA: false, transposeB: true, m: D, n: R, k: width, alpha: 1, a: dyGroup, lda: width,
-               b: columns, ldb: width, beta: 1, c: dWeight, ldc: R)
-        if let dBias {
-            for d in 0..<D {
-                var sum: T = 0
-                let row = dyGroup + d * width
-                for q in 0..<width { sum += row[q] }
-                dBias[d] += sum
-            }
-        }
-        guard dx != nil || dThreshold != nil else { continue }
-        // dcol = Wᵀ (R×D) · dy (D×width)
-        T.gemm(transposeA: true, transposeB: false, m: R, n: width, k: D, alpha: 1, a: weight, lda: R,
-               b: dyGroup, ldb: width, beta: 0, c: columnGradient, ldc: width)
-        parallelFor(g.inChannels) { c in
-            for s in 0..<samples {
-                scatterColumnGradient(columnGradient + s * P, rowStride: width, x: x + (start + s) * inputStride, channel: c,
-                                      threshold: threshold, g, dx: dx.map { $0 + (start + s) * dxStride }, dThreshold: dThreshold)
-            }
-        }
+        accumulate(dyGroup, width: width, col: columns, dcol: columnGradient, dW: dWeight, db: dBias, dTheta: dThreshold,
+                   samples: start..<(start + samples), parallelScatter: true)
     }
 }

@@ -149,11 +149,11 @@ final class DenseLayer {
                          mean: batchMean.pointer, inverseStd: batchInverseStd.pointer, y: normalized.pointer)
         convInput = body.forward(normalized, context)
         let g = exitGeometry(height: height, width: width)
-        let group = workspace.prepare(g, batch: batch, backward: false)
+        let schedule = workspace.prepare(g, batch: batch, backward: false)
         convForward(x: convInput.pointer, inputStride: g.inputSize, weight: conv.weight.value.pointer, bias: nil,
                     threshold: conv.threshold?.value.pointer, g, batch: batch,
                     y: features.pointer + inChannels * planeSize, outputStride: sampleStride,
-                    groupSize: group, columns: workspace.columns.pointer, product: workspace.product.pointer)
+                    schedule: schedule, columns: workspace.columns.pointer, scratch: workspace.scratch.pointer)
     }
 
     /// Takes the gradient of its new channels from `featureGradient` and accumulates the
@@ -162,7 +162,7 @@ final class DenseLayer {
         let (batch, height, width) = (features.shape[0], features.shape[2], features.shape[3])
         let planeSize = height * width, sampleStride = features.shape[1] * planeSize
         let g = exitGeometry(height: height, width: width)
-        let group = workspace.prepare(g, batch: batch, backward: true)
+        let schedule = workspace.prepare(g, batch: batch, backward: true)
         convInputGradient.resize(to: convInput.shape)
         convInputGradient.zero()
         convBackward(x: convInput.pointer, inputStride: g.inputSize, weight: conv.weight.value.pointer,
@@ -170,7 +170,7 @@ final class DenseLayer {
                      dy: featureGradient.pointer + inChannels * planeSize, outputStride: sampleStride,
                      dx: convInputGradient.pointer, dxStride: g.inputSize,
                      dWeight: conv.weight.grad.pointer, dBias: nil, dThreshold: conv.threshold?.grad.pointer,
-                     groupSize: group, columns: workspace.columns.pointer, product: workspace.product.pointer,
+                     schedule: schedule, columns: workspace.columns.pointer, scratch: workspace.scratch.pointer,
                      columnGradient: workspace.columnGradient.pointer)
         let normalizedGradient = body.backward(convInputGradient)
         batchNormBackward(x: features.pointer, inputStride: sampleStride, batch: batch, channels: inChannels, size: planeSize,

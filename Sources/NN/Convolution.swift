@@ -64,11 +64,11 @@ public final class Convolution: Layer {
         let g = geometry(for: x.shape)
         let n = x.shape[0]
         output.resize(to: dimensions == .one ? [n, outChannels, g.outWidth] : [n, outChannels, g.outHeight, g.outWidth])
-        let group = workspace.prepare(g, batch: n, backward: false)
+        let schedule = workspace.prepare(g, batch: n, backward: false)
         convForward(x: x.pointer, inputStride: g.inputSize, weight: weight.value.pointer,
                     bias: bias?.value.pointer, threshold: threshold?.value.pointer, g, batch: n,
                     y: output.pointer, outputStride: g.outputSize,
-                    groupSize: group, columns: workspace.columns.pointer, product: workspace.product.pointer)
+                    schedule: schedule, columns: workspace.columns.pointer, scratch: workspace.scratch.pointer)
         return output
     }
 
@@ -76,13 +76,13 @@ public final class Convolution: Layer {
         let g = geometry(for: input.shape)
         inputGradient.resize(to: input.shape)
         inputGradient.zero()
-        let group = workspace.prepare(g, batch: input.shape[0], backward: true)
+        let schedule = workspace.prepare(g, batch: input.shape[0], backward: true)
         convBackward(x: input.pointer, inputStride: g.inputSize, weight: weight.value.pointer,
                      threshold: threshold?.value.pointer, g, batch: input.shape[0],
                      dy: dy.pointer, outputStride: g.outputSize,
                      dx: inputGradient.pointer, dxStride: g.inputSize,
                      dWeight: weight.grad.pointer, dBias: bias?.grad.pointer, dThreshold: threshold?.grad.pointer,
-                     groupSize: group, columns: workspace.columns.pointer, product: workspace.product.pointer,
+                     schedule: schedule, columns: workspace.columns.pointer, scratch: workspace.scratch.pointer,
                      columnGradient: workspace.columnGradient.pointer)
         return inputGradient
     }

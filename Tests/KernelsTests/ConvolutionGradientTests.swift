@@ -3,9 +3,11 @@ import Tensor
 import Testing
 
 /// Forward and backward of convolution (plain and ConvReLU) on Double arrays.
-/// `groupSize` samples share a column matrix; 1 takes the direct path, others the grouped one.
-private func convCheck(_ g: ConvGeometry, batch: Int, bias: Bool, thresholds: Bool, seed: UInt64, groupSize: Int = 2) -> [String] {
-    let columnCount = g.columnRows * g.columnCount * groupSize, productCount = g.outChannels * g.columnCount * groupSize
+/// `schedule`: samples grouped into one column matrix (a group of one multiplies straight into
+/// y), or taken per sample by parallel workers with per-worker gradient sums.
+private func convCheck(_ g: ConvGeometry, batch: Int, bias: Bool, thresholds: Bool, seed: UInt64,
+                       schedule: ConvSchedule = .grouped(samples: 2)) -> [String] {
+    let columnCount = schedule.columnsCount(g), productCount = schedule.scratchCount(g)
     var rng = RNG(seed: seed, stream: "conv")
     var inputs: GradientCheck.Values = [
         "x": randomValues(batch * g.inputSize, &rng),
@@ -22,7 +24,7 @@ private func convCheck(_ g: ConvGeometry, batch: Int, bias: Bool, thresholds: Bo
             b.withOptionalPointer { bp in
                 theta.withOptionalPointer { tp in
                     convForward(x: v["x"]!, inputStride: g.inputSize, weight: v["w"]!, bias: bp, threshold: tp, g,
-                                batch: batch, y: yp, outputStride: g.outputSize, groupSize: groupSize, columns: cp, product: pp)
+                                batch: batch, y: yp, outputStride: g.outputSize, schedule: schedule, columns: cp, scratch: pp)
                 }
             }
         } } }
@@ -41,7 +43,7 @@ private func convCheck(_ g: ConvGeometry, batch: Int, bias: Bool, thresholds: Bo
                     convBackward(x: v["x"]!, inputStride: g.inputSize, weight: v["w"]!, threshold: tp, g, batch: batch,
                                  dy: dy, outputStride: g.outputSize, dx: dxp, dxStride: g.inputSize, dWeight: dwp,
                                  dBias: bias ? dbp : nil, dThreshold: thresholds ? dtp : nil,
-                                 groupSize: groupSize, columns: cp, product: pp, columnGradient: dcp)
+                                 schedule: schedule, columns: cp, scratch: pp, columnGradient: dcp)
                 }
             } } } }
         } } }
@@ -63,10 +65,18 @@ extension Optional where Wrapped == [Double] {
 }
 
 @Suite struct ConvolutionGradients {
-    @Test(arguments: [1, 2, 3])
-    func conv1dWithBiasAndThresholds(groupSize: Int) {
+    @Test(arguments: [ConvSchedule.grouped(samples: 1), .grouped(samples: 2), .grouped(samples: 3), .perSample])
+    func conv1dWithBiasAndThresholds(schedule: ConvSchedule) {
         let g = ConvGeometry.conv1d(inChannels: 3, outChannels: 4, length: 11, kernel: 3)
-        #expect(convCheck(g, batch: 3, bias: true, thresholds: true, seed: 1, groupSize: groupSize) == [])
+        #expect(convCheck(g, batch: 3, bias: true, thresholds: true, seed: 1, schedule: schedule) == [])
+    }
+
+    /// A dense-block layer's shape (few output channels, 3×3, padding 1) on the per-sample path.
+    @Test func conv2dSkinnyPerSample() {
+        let g = ConvGeometry(inChannels: 5, outChannels: 3, inHeight: 6, inWidth: 5, kernelHeight: 3, kernelWidth: 3, padding: 1)
+        #expect(ConvSchedule.choose(g, batch: 4) == .perSample)
+        #expect(convCheck(g, batch: 4, bias: true, thresholds: true, seed: 8, schedule: .perSample) == [])
+        #expect(convCheck(g, batch: 3, bias: false, thresholds: false, seed: 9, schedule: .perSample) == [])
     }
 
     @Test func conv1dPaddedStridedThresholds() {
@@ -106,11 +116,12 @@ extension Optional where Wrapped == [Double] {
         let w = randomValues(g.weightCount, &rng), theta = randomValues(g.columnRows, &rng)
         func run(_ x: [Double], stride: Int) -> [Double] {
             var y = [Double](repeating: 0, count: batch * g.outputSize)
-            var col = [Double](repeating: 0, count: g.columnRows * g.columnCount * batch)
-            var product = [Double](repeating: 0, count: g.outputSize * batch)
+            let schedule = ConvSchedule.grouped(samples: batch)
+            var col = [Double](repeating: 0, count: schedule.columnsCount(g))
+            var product = [Double](repeating: 0, count: schedule.scratchCount(g))
             withPointers(&y) { yp in withPointers(&col) { cp in withPointers(&product) { pp in
                 convForward(x: x, inputStride: stride, weight: w, bias: nil, threshold: theta, g, batch: batch,
-                            y: yp, outputStride: g.outputSize, groupSize: batch, columns: cp, product: pp)
+                            y: yp, outputStride: g.outputSize, schedule: schedule, columns: cp, scratch: pp)
             } } }
             return y
         }
