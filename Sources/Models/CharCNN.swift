@@ -107,7 +107,7 @@ public final class CharCNN: Classifier {
                 network.append(OneHotConvolution(alphabetSize: c.alphabetSize, outChannels: c.features, kernelSize: spec.kernel), name: "conv1")
             } else {
                 network.append(Convolution(.one, inChannels: c.features, outChannels: c.features, kernelSize: spec.kernel,
-                                           thresholds: c.activation(at: index - 1) == .convReLU), name: "conv\(index)")
+                                           input: fusedInput(c.activation(at: index - 1))), name: "conv\(index)")
             }
             if c.batchNorm { network.append(BatchNorm(channels: c.features), name: "bn\(index)") }
             let kind = c.activation(at: index)
@@ -136,10 +136,19 @@ public final class CharCNN: Classifier {
         network.append(Linear(inFeatures: c.hiddenUnits, outFeatures: c.classes), name: "fc3")
     }
 
-    /// Adds the activation of a site, unless it is a ConvReLU site in front of a convolution
-    /// (its thresholds live in that convolution).
+    /// What the convolution after a site applies to its input: ConvReLU thresholds, or a ReLU
+    /// fused into the column build (a ReLU commutes with the max pool between them).
+    private func fusedInput(_ kind: ActivationKind) -> Convolution.InputActivation {
+        switch kind {
+        case .convReLU: .thresholds
+        case .relu: .relu
+        case .leakyReLU, .prelu, .adaReLU: .identity
+        }
+    }
+
+    /// Adds the activation of a site, unless the convolution after it applies it (sites 1–5).
     private func appendActivation(_ kind: ActivationKind, site: Int, channels: Int, size: Int) {
-        if kind == .convReLU && site < 6 { return }
+        if site < 6 && fusedInput(kind) != .identity { return }
         let layer = activationLayer(kind, channels: channels, size: size)
         if layer.parameters.isEmpty { network.append(layer) } else { network.append(layer, name: "act\(site)") }
     }

@@ -109,7 +109,7 @@ final class DenseLayer {
             let width = 4 * growthRate
             if !fused { body.appendActivation(activation.elementwiseLayer(at: site, channels: inChannels), name: "act1") }
             body.append(Convolution(.two, inChannels: inChannels, outChannels: width, kernelSize: 1, bias: false,
-                                    thresholds: fused), name: "conv1")
+                                    input: fused ? .thresholds : .identity), name: "conv1")
             body.append(BatchNorm(channels: width, momentum: batchNormMomentum), name: "bn2")
             if !fused { body.appendActivation(activation.elementwiseLayer(at: site, channels: width), name: "act2") }
             convChannels = width
@@ -119,7 +119,7 @@ final class DenseLayer {
             (normName, convName) = ("bn", "conv")
         }
         conv = Convolution(.two, inChannels: convChannels, outChannels: growthRate, kernelSize: 3, padding: 1,
-                           bias: false, thresholds: fused)
+                           bias: false, input: fused ? .thresholds : .identity)
     }
 
     var parameters: [NamedParameter] {

@@ -82,7 +82,7 @@ public final class DenseNet: Classifier {
             transition.appendActivation(c.activation.elementwiseLayer(at: .betweenBlocks, channels: inChannels), name: "act")
         }
         transition.append(Convolution(.two, inChannels: inChannels, outChannels: outChannels, kernelSize: 1, bias: false,
-                                      thresholds: fused), name: "conv")
+                                      input: fused ? .thresholds : .identity), name: "conv")
         transition.append(AvgPool2d(kernelSize: 2))
         return transition
     }

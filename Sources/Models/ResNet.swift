@@ -88,7 +88,7 @@ public final class BasicBlock: Layer {
         residual.append(BatchNorm(channels: outChannels, momentum: batchNormMomentum), name: "bn1")
         if !fused { residual.appendActivation(activation.elementwiseLayer(at: site, channels: outChannels), name: "act1") }
         residual.append(Convolution(.two, inChannels: outChannels, outChannels: outChannels, kernelSize: 3, padding: 1,
-                                    bias: false, thresholds: fused), name: "conv2")
+                                    bias: false, input: fused ? .thresholds : .identity), name: "conv2")
         residual.append(BatchNorm(channels: outChannels, momentum: batchNormMomentum), name: "bn2")
         if stride != 1 || inChannels != outChannels {
             let projection = Sequential()

@@ -49,7 +49,7 @@ public final class VGG: Classifier {
             let site = ActivationSite.block(stage, of: c.stages.count)
             let label = "\(stage + 1)_\(index + 1)"
             network.append(Convolution(.two, inChannels: channels, outChannels: width, kernelSize: 3, padding: 1,
-                                       thresholds: position > 0 && c.activation.fusesIntoConvolution(at: site)),
+                                       input: position > 0 && c.activation.fusesIntoConvolution(at: site) ? .thresholds : .identity),
                            name: "conv\(label)")
             network.append(BatchNorm(channels: width, momentum: c.batchNormMomentum), name: "bn\(label)")
             let next = position + 1 < convolutions.count ? convolutions[position + 1] : nil

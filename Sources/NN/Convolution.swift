@@ -6,7 +6,20 @@ import Tensor
 /// channels. The threshold is applied while the column matrix is built, so ConvReLU costs the
 /// same GEMMs as a plain convolution. Parameters: `weight` (out, in, k) or (out, in, kh, kw),
 /// `bias` (out), `theta` (in, k) or (in, kh, kw): PyTorch `state_dict` shapes.
+///
+/// A ReLU in front of a convolution is the same fused threshold held at 0 (`InputActivation.relu`):
+/// it costs nothing beyond the column build, like ConvReLU, and has no parameter.
 public final class Convolution: Layer {
+    /// What the convolution applies to its input while building its columns.
+    public enum InputActivation: Sendable {
+        /// The input as it is.
+        case identity
+        /// max(x, 0): a ReLU in front of the convolution.
+        case relu
+        /// max(x, θ) with trainable θ: ConvReLU.
+        case thresholds
+    }
+
     public let dimensions: SpatialDimensions
     public let inChannels: Int
     public let outChannels: Int
@@ -17,6 +30,8 @@ public final class Convolution: Layer {
     public let bias: Parameter?
     /// The ConvReLU thresholds; nil for a plain convolution.
     public let threshold: Parameter?
+    /// The zero thresholds of a fused ReLU (never trained).
+    private let zeroThreshold: Tensor?
 
     private var input = Tensor()
     private let output = Tensor()
@@ -24,7 +39,7 @@ public final class Convolution: Layer {
     private let workspace = ConvolutionWorkspace()
 
     public init(_ dimensions: SpatialDimensions, inChannels: Int, outChannels: Int, kernelSize: Int,
-                stride: Int = 1, padding: Int = 0, bias: Bool = true, thresholds: Bool = false) {
+                stride: Int = 1, padding: Int = 0, bias: Bool = true, input: InputActivation = .identity) {
         self.dimensions = dimensions
         self.inChannels = inChannels
         self.outChannels = outChannels
@@ -34,8 +49,12 @@ public final class Convolution: Layer {
         let taps = dimensions == .one ? [kernelSize] : [kernelSize, kernelSize]
         weight = Parameter(shape: [outChannels, inChannels] + taps, group: .weight)
         self.bias = bias ? Parameter(shape: [outChannels], group: .bias) : nil
-        threshold = thresholds ? Parameter(shape: [inChannels] + taps, group: .threshold) : nil
+        threshold = input == .thresholds ? Parameter(shape: [inChannels] + taps, group: .threshold) : nil
+        zeroThreshold = input == .relu ? Tensor(shape: [inChannels] + taps) : nil
     }
+
+    /// The thresholds the column build applies, trainable or fixed at 0; nil for none.
+    private var appliedThreshold: UnsafeMutablePointer<Float>? { (threshold?.value ?? zeroThreshold)?.pointer }
 
     public var parameters: [NamedParameter] {
         [NamedParameter("weight", weight)] + (bias.map { [NamedParameter("bias", $0)] } ?? [])
@@ -66,7 +85,7 @@ public final class Convolution: Layer {
         output.resize(to: dimensions == .one ? [n, outChannels, g.outWidth] : [n, outChannels, g.outHeight, g.outWidth])
         let schedule = workspace.prepare(g, batch: n, backward: false)
         convForward(x: x.pointer, inputStride: g.inputSize, weight: weight.value.pointer,
-                    bias: bias?.value.pointer, threshold: threshold?.value.pointer, g, batch: n,
+                    bias: bias?.value.pointer, threshold: appliedThreshold, g, batch: n,
                     y: output.pointer, outputStride: g.outputSize,
                     schedule: schedule, columns: workspace.columns.pointer, scratch: workspace.scratch.pointer)
         return output
@@ -78,7 +97,7 @@ public final class Convolution: Layer {
         inputGradient.zero()
         let schedule = workspace.prepare(g, batch: input.shape[0], backward: true)
         convBackward(x: input.pointer, inputStride: g.inputSize, weight: weight.value.pointer,
-                     threshold: threshold?.value.pointer, g, batch: input.shape[0],
+                     threshold: appliedThreshold, g, batch: input.shape[0],
                      dy: dy.pointer, outputStride: g.outputSize,
                      dx: inputGradient.pointer, dxStride: g.inputSize,
                      dWeight: weight.grad.pointer, dBias: bias?.grad.pointer, dThreshold: threshold?.grad.pointer,

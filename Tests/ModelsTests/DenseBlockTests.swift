@@ -80,7 +80,7 @@ import Testing
         if bottleneck {
             act(inChannels, "act1")
             layer.append(Convolution(.two, inChannels: inChannels, outChannels: 4 * growth, kernelSize: 1, bias: false,
-                                     thresholds: fused), name: "conv1")
+                                     input: fused ? .thresholds : .identity), name: "conv1")
             layer.append(BatchNorm(channels: 4 * growth), name: "bn2")
             act(4 * growth, "act2")
             channels = 4 * growth
@@ -88,7 +88,7 @@ import Testing
             act(inChannels, "act")
         }
         layer.append(Convolution(.two, inChannels: channels, outChannels: growth, kernelSize: 3, padding: 1, bias: false,
-                                 thresholds: fused), name: bottleneck ? "conv2" : "conv")
+                                 input: fused ? .thresholds : .identity), name: bottleneck ? "conv2" : "conv")
         return layer
     }
 

@@ -32,7 +32,7 @@ private func convolution(from file: Safetensors) throws -> Convolution {
     let w = try file.tensor("w")
     let layer = Convolution(w.shape.count == 3 ? .one : .two, inChannels: w.shape[1], outChannels: w.shape[0],
                             kernelSize: w.shape[2], stride: int(spec, "stride", default: 1), padding: int(spec, "padding"),
-                            bias: file.contains("b"), thresholds: file.contains("theta"))
+                            bias: file.contains("b"), input: file.contains("theta") ? .thresholds : .identity)
     layer.weight.value.copy(from: w)
     if let b = layer.bias { b.value.copy(from: try file.tensor("b")) }
     if let t = layer.threshold { t.value.copy(from: try file.tensor("theta")) }
@@ -75,6 +75,25 @@ private func convolution(from file: Safetensors) throws -> Convolution {
         #expect(mismatch(dxFused, dxReference, Tolerance(absolute: 1e-6, relative: 1e-6), "dx") == nil)
         #expect(mismatch(fused.weight.grad.array, plain.weight.grad.array, Tolerance(absolute: 1e-6, relative: 1e-6), "dw") == nil)
         #expect(try compare(fused.forward(x, .inference), file, "y") == nil)
+    }
+
+    /// A ReLU fused into the convolution (fixed zero thresholds, no parameter) equals a ReLU
+    /// layer followed by a plain convolution, forward and backward.
+    @Test func fusedReLUEqualsReLUThenConv() throws {
+        let file = try Fixtures.load("convrelu1d_pad")
+        let x = try file.tensor("x"), gy = try file.tensor("gy"), w = try file.tensor("w"), b = try file.tensor("b")
+        let fused = Convolution(.one, inChannels: w.shape[1], outChannels: w.shape[0], kernelSize: w.shape[2], padding: 3, input: .relu)
+        let plain = Convolution(.one, inChannels: w.shape[1], outChannels: w.shape[0], kernelSize: w.shape[2], padding: 3)
+        for layer in [fused, plain] {
+            layer.weight.value.copy(from: w)
+            layer.bias!.value.copy(from: b)
+        }
+        #expect(fused.parameters.map(\.name) == ["weight", "bias"])
+        let relu = AdaReLU.relu()
+        let tight = Tolerance(absolute: 1e-6, relative: 1e-6)
+        #expect(mismatch(fused.forward(x, .inference).array, plain.forward(relu.forward(x, .inference), .inference).array, tight, "y") == nil)
+        #expect(mismatch(fused.backward(gy).array, relu.backward(plain.backward(gy)).array, tight, "dx") == nil)
+        #expect(mismatch(fused.weight.grad.array, plain.weight.grad.array, tight, "dw") == nil)
     }
 
     @Test func linearMatchesFixture() throws {
