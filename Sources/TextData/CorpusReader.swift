@@ -62,6 +62,7 @@ public enum CorpusReader {
     private static func decodeTextFields(of record: ScannedRecord, batch: RecordBatch,
                                          bytes: UnsafeBufferPointer<UInt8>, encoding: TextEncoding,
                                          fileName: String) throws -> [String] {
+        try checkIsText(UnsafeBufferPointer(rebasing: bytes[record.start..<record.end]), fileName: fileName, line: record.line)
         var isLatin1 = encoding == .latin1
         if !record.isASCII && encoding != .latin1,
            let offset = firstInvalidUTF8Offset(UnsafeBufferPointer(rebasing: bytes[record.start..<record.end])) {

@@ -24,6 +24,7 @@ final class SampleEncoder: @unchecked Sendable {  // one worker at a time; see a
     func encode(_ record: ScannedRecord, fields: [FieldSpan], bytes: UnsafeBufferPointer<UInt8>,
                 backslashNIsNewline: Bool, fileName: String,
                 into columns: UnsafeMutableBufferPointer<UInt8>) throws(TextDataError) {
+        try checkIsText(UnsafeBufferPointer(rebasing: bytes[record.start..<record.end]), fileName: fileName, line: record.line)
         var isLatin1 = false
         if !record.isASCII {
             switch settings.encoding {
@@ -99,6 +100,14 @@ public final class TextEncoder {
     }
 
     public func encode(_ sample: LabeledText) throws -> [UInt8] { try encode(fields: sample.fields) }
+}
+
+/// Rejects a record holding NUL or a C0 control byte other than tab, line feed and carriage
+/// return: no latin-1 or UTF-8 text has them, while UTF-16 and binary files are full of them.
+func checkIsText(_ bytes: UnsafeBufferPointer<UInt8>, fileName: String, line: Int) throws(TextDataError) {
+    for (offset, byte) in bytes.enumerated() where byte < 0x20 && byte != 0x09 && byte != 0x0A && byte != 0x0D {
+        throw TextDataError(file: fileName, line: line, .notText(byte: byte, byteOffsetInLine: offset))
+    }
 }
 
 /// Offset of the first byte that does not start a well-formed UTF-8 sequence, or nil if all is valid.

@@ -14,6 +14,8 @@ public struct TextDataError: Error, CustomStringConvertible, Sendable, Equatable
         case emptyText
         /// The line is not valid UTF-8 and the reader was told the input is UTF-8.
         case invalidUTF8(byteOffsetInLine: Int)
+        /// A control byte no latin-1 or UTF-8 text has (a UTF-16 or binary file is full of them).
+        case notText(byte: UInt8, byteOffsetInLine: Int)
         case icuFailure(operation: String, status: String)
         /// Shorter than its header says (truncated), or longer (trailing bytes).
         case wrongCacheSize(expectedBytes: Int, actualBytes: Int)
@@ -53,6 +55,8 @@ public struct TextDataError: Error, CustomStringConvertible, Sendable, Equatable
         case .emptyText: "empty text"
         case .invalidUTF8(let offset):
             "not valid UTF-8 at line \(line.map(String.init) ?? "?") (byte \(offset + 1) of the line)"
+        case .notText(let byte, let offset):
+            String(format: "not latin-1 or UTF-8 text: control byte 0x%02X (byte %d of the line)", byte, offset + 1)
         case .icuFailure(let operation, let status): "ICU \(operation) failed: \(status)"
         case .wrongCacheSize(let expected, let actual) where actual < expected:
             "truncated cache: expected \(expected) bytes, the file has \(actual)"

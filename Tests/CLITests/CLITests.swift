@@ -124,6 +124,29 @@ func smallMRConfig(folder: String, extra: String = "") -> String {
         #expect(noData.error.contains("no-such-folder/rt-polarity"))
     }
 
+    /// Bad corpus contents stop `train` (and `preprocess`) with the file and line, exit status 1.
+    @Test func badCorpusRowsNameFileAndLine() throws {
+        let temporary = try TemporaryFolder(prefix: "convrelu-cli")
+        let folder = temporary.path
+        let good = "\"3\",\"Wall St. Bears Claw Back\",\"Short-sellers are seeing green again.\"\n"
+        try temporary.write("ag/test.csv", good + good)
+        let config = try temporary.write("ag.json", """
+            {"task": "text", "data": {"dataset": "ag_news", "path": "\(folder)/ag", "cache": "\(folder)/cache", "length": 130},
+             "model": {"features": 8, "hidden_units": 16}, "optimizer": {"lr": 0.01}, "epochs": 1, "output": "\(folder)/run"}
+            """)
+        for (rows, message) in [(good + "\"7\",\"title\",\"text\"\n", "train.csv, line 2"),
+                                (good + "\"2\",\"unterminated,\"text\n", "train.csv, line 2"),
+                                (good + "\"1\",\"\",\"\"\n", "train.csv, line 2"),
+                                (good + "\"1\",\"a\u{0}b\",\"text\"\n", "train.csv, line 2: not latin-1 or UTF-8 text")] {
+            try temporary.write("ag/train.csv", Array(rows.utf8))
+            for command in ["preprocess", "train"] {
+                let run = try convrelu([command, "--config", config])
+                #expect(run.status == 1, "\(command) with \(rows)")
+                #expect(run.error.contains(message), "\(run.error)")
+            }
+        }
+    }
+
     @Test func parameterCounts() throws {
         let temporary = try TemporaryFolder(prefix: "convrelu-cli")
         let folder = temporary.path

@@ -33,6 +33,28 @@ import Testing
         #expect(samples[1].fields == ["b", "c"])
     }
 
+    /// A UTF-16 file (or any binary) is neither latin-1 nor UTF-8 text: its NUL bytes stop the
+    /// reader and the preprocessor at the first line, whatever the encoding setting.
+    @Test func utf16AndBinaryFilesAreNotText() throws {
+        let folder = try TemporaryFolder(prefix: "textdata-tests")
+        let utf16 = Array("a fine film\n".utf16).flatMap { [UInt8($0 & 0xff), UInt8($0 >> 8)] }
+        let positive = try folder.write("rt-polarity.pos", utf16)
+        let negative = try folder.write("rt-polarity.neg", "dull\n")
+        for encoding in TextEncoding.allCases {
+            expectError(.notText(byte: 0, byteOffsetInLine: 1), file: positive, line: 1) {
+                _ = try CorpusReader.readMovieReviews(positive: SourceFile(path: positive), negative: SourceFile(path: negative),
+                                                      encoding: encoding)
+            }
+        }
+        let error = #expect(throws: TextDataError.self) {
+            let samples = try CorpusReader.readMovieReviews(positive: SourceFile(path: negative), negative: SourceFile(path: negative))
+            try TextPreprocessor.preprocessMovieReviews(positive: SourceFile(path: positive), negative: SourceFile(path: negative),
+                                                        folds: FoldAssignment.stratified(samples, foldCount: 2, seed: 1),
+                                                        to: folder.path + "/mr.cache")
+        }
+        #expect(error?.description.contains("not latin-1 or UTF-8 text") == true)
+    }
+
     @Test func yelpReviews() throws {
         let folder = try TemporaryFolder(prefix: "textdata-tests")
         let path = try folder.write("test.csv", #"""
