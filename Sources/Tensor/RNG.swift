@@ -2,9 +2,10 @@
 ///
 /// One run seed drives everything random. Each consumer (initialisation, data order, dropout,
 /// augmentation) draws from its own stream, `RNG(seed:stream:)`, so adding a draw in one place
-/// never shifts the numbers another place sees. The state is four words and goes into checkpoints.
+/// never shifts the numbers another place sees. Streams are named after what they serve and a
+/// counter (epoch, step), so a checkpoint's seed and counters restore every stream exactly.
 public struct RNG: Sendable, Equatable {
-    public private(set) var state: [UInt64]
+    private var state: [UInt64]
 
     public init(seed: UInt64, stream: String = "") {
         // FNV-1a of the stream name, mixed into the seed: streams are independent but reproducible.
@@ -12,12 +13,6 @@ public struct RNG: Sendable, Equatable {
         for b in stream.utf8 { h = (h ^ UInt64(b)) &* 0x100_0000_01b3 }
         var sm = seed ^ h
         state = (0..<4).map { _ in RNG.splitMix(&sm) }
-    }
-
-    /// Restores a generator from `state` (as saved in a checkpoint).
-    public init?(state: [UInt64]) {
-        guard state.count == 4, state.contains(where: { $0 != 0 }) else { return nil }
-        self.state = state
     }
 
     private static func splitMix(_ x: inout UInt64) -> UInt64 {

@@ -54,12 +54,6 @@ public final class Tensor: @unchecked Sendable {
         self.count = newCount
     }
 
-    /// The same storage seen with another shape of the same count.
-    public func reshape(to shape: [Int]) {
-        precondition(Tensor.elementCount(shape) == count, "Tensor: cannot reshape \(self.shape) to \(shape)")
-        self.shape = shape
-    }
-
     public var buffer: UnsafeMutableBufferPointer<Float> { UnsafeMutableBufferPointer(start: pointer, count: count) }
     public var array: [Float] { Array(buffer) }
 
