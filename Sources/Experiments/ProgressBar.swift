@@ -1,40 +1,54 @@
 import Foundation
 
-/// A one-line progress bar on standard error: fraction, throughput and time left. Drawn only
-/// when standard error is a terminal, at most ten times a second, so logs stay clean in a pipe.
+/// Progress on standard error: fraction, throughput and time left. On a terminal a one-line bar
+/// redrawn at most ten times a second; otherwise (a log file, a pipe) one plain line per tenth,
+/// so a long run in the background still shows how far it is.
 public final class ProgressBar {
     private let label: String
     private let unit: String
     private var started = Date()
     private var lastDraw = Date.distantPast
-    private let enabled: Bool
+    private var lastTenth = 0
+    private let terminal: Bool
 
-    public init(label: String, unit: String, enabled: Bool = isatty(2) == 1) {
+    public init(label: String, unit: String, terminal: Bool = isatty(2) == 1) {
         self.label = label
         self.unit = unit
-        self.enabled = enabled
+        self.terminal = terminal
     }
 
     public func update(done: Int, total: Int, detail: String = "") {
-        guard enabled else { return }
         let now = Date()
-        guard done >= total || now.timeIntervalSince(lastDraw) >= 0.1 else { return }
+        let tenth = total > 0 ? 10 * done / total : 10
+        if terminal {
+            guard done >= total || now.timeIntervalSince(lastDraw) >= 0.1 else { return }
+        } else {
+            guard tenth > lastTenth, tenth < 10 else { return }
+        }
         lastDraw = now
+        lastTenth = tenth
         let elapsed = now.timeIntervalSince(started)
         let fraction = total > 0 ? min(1, Double(done) / Double(total)) : 1
         let rate = elapsed > 0 ? Double(done) / elapsed : 0
         let remaining = rate > 0 ? Double(total - done) / rate : 0
-        let width = 24, filled = Int(fraction * Double(width))
-        let bar = String(repeating: "█", count: filled) + String(repeating: "·", count: width - filled)
-        let line = String(format: "\r%@ %@ %3.0f%% %@/s %@ ETA %@ %@", label, bar, fraction * 100,
-                          ProgressBar.compact(rate), unit, ProgressBar.clock(remaining), detail)
-        FileHandle.standardError.write(Data((line + "\u{1B}[K").utf8))
+        let stats = String(format: "%3.0f%% %@/s %@ ETA %@ %@", fraction * 100, ProgressBar.compact(rate), unit,
+                           ProgressBar.clock(remaining), detail)
+        let line: String
+        if terminal {
+            let width = 24, filled = Int(fraction * Double(width))
+            let bar = String(repeating: "█", count: filled) + String(repeating: "·", count: width - filled)
+            line = "\r\(label) \(bar) \(stats)\u{1B}[K"
+        } else {
+            line = "\(label) \(stats)\n"
+        }
+        FileHandle.standardError.write(Data(line.utf8))
     }
 
     /// Clears the line; the next update starts timing afresh.
     public func finish() {
         started = Date()
-        guard enabled else { return }
+        lastTenth = 0
+        guard terminal else { return }
         FileHandle.standardError.write(Data("\r\u{1B}[K".utf8))
     }
 
