@@ -65,6 +65,7 @@ public enum Benchmark {
         let activation = convReLU ? "convrelu" : "relu"
         InitializationScheme(weights: .heNormal, thresholds: .gaussian(std: 0.05)).apply(to: model.parameters, seed: 1)
         let optimizer = SGD(momentum: 0.9)
+        let parameters = model.parameters
         let labels = (0..<batch).map { Int32($0 % model.classes) }
         let probabilities = Tensor(), dLogits = Tensor()
         var step = 0
@@ -75,7 +76,7 @@ public enum Benchmark {
             _ = softmaxCrossEntropy(logits: logits.pointer, targets: labels, batch: batch, classes: model.classes,
                                     probabilities: probabilities.pointer, dLogits: dLogits.pointer)
             _ = model.backward(dLogits)
-            optimizer.step(model.parameters, learningRate: 1e-4)
+            optimizer.step(parameters, learningRate: 1e-4)
             step += 1
         }
         var results: [BenchmarkResult] = []

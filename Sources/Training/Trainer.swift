@@ -30,6 +30,8 @@ public struct TrainerError: Error, CustomStringConvertible {
 /// uninterrupted run would have.
 public final class Trainer {
     public let model: Classifier
+    /// The model's named parameters, listed once: the optimiser steps over them every batch.
+    private let parameters: [NamedParameter]
     public let optimizer: Optimizer
     public let schedule: LearningRateSchedule
     public let batchSize: Int
@@ -63,6 +65,7 @@ public final class Trainer {
     public init(model: Classifier, optimizer: Optimizer, schedule: LearningRateSchedule, batchSize: Int,
                 seed: UInt64, runFolder: String, metadata: [String: String] = [:]) {
         self.model = model
+        parameters = model.parameters
         self.optimizer = optimizer
         self.schedule = schedule
         self.batchSize = batchSize
@@ -75,7 +78,7 @@ public final class Trainer {
     public func resume() throws {
         let checkpoint = try Checkpoint.read(path: lastCheckpointPath)
         try checkpoint.restore(into: model)
-        try checkpoint.restore(optimizer: optimizer, parameters: model.parameters)
+        try checkpoint.restore(optimizer: optimizer, parameters: parameters)
         guard let epochs = checkpoint.metadata["epochs_done"].flatMap(Int.init),
               let steps = checkpoint.metadata["step"].flatMap(Int.init) else {
             throw TrainerError(description: "\(lastCheckpointPath): no progress counters (epochs_done, step) in its metadata")
@@ -121,7 +124,7 @@ public final class Trainer {
                     correct += 1
                 }
                 _ = model.backward(dLogits)
-                optimizer.step(model.parameters, learningRate: schedule.rate(epoch: epoch, step: step))
+                optimizer.step(parameters, learningRate: schedule.rate(epoch: epoch, step: step))
                 step += 1
                 lossSum += Double(loss) * Double(batch.count)
                 seen += batch.count
