@@ -41,21 +41,26 @@ public func thresholdForward<T: BLASFloat>(x: UnsafePointer<T>, batch: Int, chan
     }
 }
 
-/// Runs `body(c, partial)` for each channel in parallel, where `partial` receives the
-/// channel's contribution to parameter gradients. With per-element or per-channel sharing a
-/// channel owns its parameters and writes the gradient directly; with one parameter for the
-/// layer the channels' partial sums are added up afterwards, so no two threads write one value.
+/// Runs `body(c, base, step, gradient)` for each channel in parallel: the channel's parameters
+/// are `base + i·step` for spatial position i, and `gradient` (if any) receives the channel's
+/// parameter gradients at offsets `i·step`. With per-element or per-channel sharing a channel
+/// owns its parameters and writes their gradient directly; with one parameter for the layer
+/// each channel sums into its own partial, added up afterwards, so no two threads write one value.
 @inlinable
-func forEachChannel<T: BLASFloat>(channels: Int, sharing: ParameterSharing, gradient: UnsafeMutablePointer<T>?,
-                                  _ body: (Int, UnsafeMutablePointer<T>?) -> Void) {
+func forEachChannel<T: BLASFloat>(channels: Int, size: Int, sharing: ParameterSharing, gradient: UnsafeMutablePointer<T>?,
+                                  _ body: (_ c: Int, _ base: Int, _ step: Int, _ gradient: UnsafeMutablePointer<T>?) -> Void) {
     guard let gradient, sharing == .layer else {
-        parallelFor(channels) { c in body(c, gradient) }
+        nonisolated(unsafe) let gradient = gradient
+        parallelFor(channels) { c in
+            let (base, step) = sharing.layout(channel: c, size: size)
+            body(c, base, step, gradient.map { $0 + base })
+        }
         return
     }
     withUnsafeTemporaryAllocation(of: T.self, capacity: channels) { partials in
         nonisolated(unsafe) let partials = partials.baseAddress!
         partials.initialize(repeating: 0, count: channels)
-        parallelFor(channels) { c in body(c, partials + c) }
+        parallelFor(channels) { c in body(c, 0, 0, partials + c) }
         for c in 0..<channels { gradient[0] += partials[c] }
     }
 }
@@ -66,16 +71,13 @@ public func thresholdBackward<T: BLASFloat>(x: UnsafePointer<T>, dy: UnsafePoint
                                             theta: UnsafePointer<T>, sharing: ParameterSharing,
                                             dx: UnsafeMutablePointer<T>?, dTheta: UnsafeMutablePointer<T>?) {
     nonisolated(unsafe) let dx = dx
-    forEachChannel(channels: channels, sharing: sharing, gradient: dTheta) { c, gradient in
-        // With layer sharing `gradient` is this channel's partial sum, at offset 0.
-        let (base, step) = sharing.layout(channel: c, size: size)
-        let gradientBase = sharing == .layer ? 0 : base
+    forEachChannel(channels: channels, size: size, sharing: sharing, gradient: dTheta) { c, base, step, gradient in
         for n in 0..<batch {
             let o = (n * channels + c) * size
             for i in 0..<size {
                 let passes = x[o + i] > theta[base + i * step]
                 dx?[o + i] = passes ? dy[o + i] : 0
-                if !passes { gradient?[gradientBase + i * step] += dy[o + i] }
+                if !passes { gradient?[i * step] += dy[o + i] }
             }
         }
     }
@@ -105,9 +107,7 @@ public func slopeBackward<T: BLASFloat>(x: UnsafePointer<T>, dy: UnsafePointer<T
                                         alpha: UnsafePointer<T>, sharing: ParameterSharing,
                                         dx: UnsafeMutablePointer<T>?, dAlpha: UnsafeMutablePointer<T>?) {
     nonisolated(unsafe) let dx = dx
-    forEachChannel(channels: channels, sharing: sharing, gradient: dAlpha) { c, gradient in
-        let (base, step) = sharing.layout(channel: c, size: size)
-        let gradientBase = sharing == .layer ? 0 : base
+    forEachChannel(channels: channels, size: size, sharing: sharing, gradient: dAlpha) { c, base, step, gradient in
         for n in 0..<batch {
             let o = (n * channels + c) * size
             for i in 0..<size {
@@ -116,7 +116,7 @@ public func slopeBackward<T: BLASFloat>(x: UnsafePointer<T>, dy: UnsafePointer<T
                     dx?[o + i] = g
                 } else {
                     dx?[o + i] = alpha[base + i * step] * g
-                    gradient?[gradientBase + i * step] += g * v
+                    gradient?[i * step] += g * v
                 }
             }
         }

@@ -145,7 +145,7 @@ final class DenseLayer {
         batchNormForward(x: features.pointer, inputStride: sampleStride, batch: batch, channels: inChannels, size: planeSize,
                          gamma: norm.gamma.value.pointer, beta: norm.beta.value.pointer,
                          runningMean: norm.runningMean.pointer, runningVar: norm.runningVar.pointer,
-                         training: context.training, momentum: context.batchNormMomentum ?? norm.momentum, epsilon: norm.epsilon,
+                         training: context.training, momentum: norm.momentum(for: context), epsilon: norm.epsilon,
                          mean: batchMean.pointer, inverseStd: batchInverseStd.pointer, y: normalized.pointer)
         convInput = body.forward(normalized, context)
         let g = exitGeometry(height: height, width: width)

@@ -32,6 +32,10 @@ public final class BatchNorm: Layer {
     }
 
     public var parameters: [NamedParameter] { [NamedParameter("weight", gamma), NamedParameter("bias", beta)] }
+
+    /// The running-statistics momentum of a pass: the layer's own, unless the pass overrides it
+    /// (batch-norm recalibration averages over a series of passes).
+    public func momentum(for context: RunContext) -> Float { context.batchNormMomentum ?? momentum }
     public var buffers: [NamedBuffer] {
         [NamedBuffer("running_mean", runningMean), NamedBuffer("running_var", runningVar)]
     }
@@ -49,7 +53,7 @@ public final class BatchNorm: Layer {
         batchNormForward(x: x.pointer, inputStride: channels * size, batch: x.shape[0], channels: channels, size: size,
                          gamma: gamma.value.pointer, beta: beta.value.pointer,
                          runningMean: runningMean.pointer, runningVar: runningVar.pointer,
-                         training: context.training, momentum: context.batchNormMomentum ?? momentum, epsilon: epsilon,
+                         training: context.training, momentum: momentum(for: context), epsilon: epsilon,
                          mean: mean.pointer, inverseStd: inverseStd.pointer, y: output.pointer)
         return output
     }
