@@ -1,7 +1,7 @@
 // swift-tools-version:6.0
 import PackageDescription
 
-// Dependency order: system libraries -> Tensor -> Kernels -> NN -> Models -> data -> Training -> CLI.
+// Dependency order: system libraries and C kernels -> Tensor -> Kernels -> NN -> Models -> data -> Training -> CLI.
 let package = Package(
     name: "ConvReLU",
     platforms: [.macOS(.v13)],
@@ -21,9 +21,11 @@ let package = Package(
         .systemLibrary(name: "CICU", path: "Sources/CICU", pkgConfig: "icu-i18n",
                        providers: [.apt(["libicu-dev"])]),
         .target(name: "CICUShim", dependencies: ["CICU"]),
+        // Vectorised direct kernels for skinny convolutions, built per instruction set and picked at run time.
+        .target(name: "CDirectConv"),
 
         .target(name: "Tensor"),
-        .target(name: "Kernels", dependencies: ["Tensor", "CBLAS"]),
+        .target(name: "Kernels", dependencies: ["Tensor", "CBLAS", "CDirectConv"]),
         .target(name: "NN", dependencies: ["Tensor", "Kernels"]),
         .target(name: "Models", dependencies: ["Tensor", "Kernels", "NN"]),
         .target(name: "Archive", dependencies: ["CZlib"]),
@@ -40,7 +42,7 @@ let package = Package(
         ]),
 
         .testTarget(name: "TensorTests", dependencies: ["TestSupport", "Tensor"]),
-        .testTarget(name: "KernelsTests", dependencies: ["TestSupport", "Tensor", "Kernels"]),
+        .testTarget(name: "KernelsTests", dependencies: ["TestSupport", "Tensor", "Kernels", "CDirectConv"]),
         .testTarget(name: "NNTests", dependencies: ["TestSupport", "Tensor", "Kernels", "NN"]),
         .testTarget(name: "ModelsTests", dependencies: ["TestSupport", "Tensor", "NN", "Models"]),
         .testTarget(name: "ArchiveTests", dependencies: ["TestSupport", "Archive", "CZlib"]),

@@ -83,38 +83,60 @@ public struct ConvGeometry: Sendable, Equatable, CustomStringConvertible {
 ///   wide GEMM (over all cores) serves them: right when there are many output channels and few
 ///   output positions per sample (the char-CNN).
 /// - `perSample`: the cores take samples in turn, each building its own column matrix and
-///   calling a single-threaded GEMM: right for skinny convolutions (a dense block's 12 output
-///   channels), where a GEMM is too small to split and the column matrix of a group would not
-///   stay in cache.
+///   calling a single-threaded GEMM: for skinny convolutions the direct kernels do not take.
+/// - `direct`: no columns; the vectorised kernels of `DirectConvolution` (Float only), for
+///   skinny stride-1 "same" convolutions such as a dense block's 12-channel 3×3 layers, where
+///   an im2col GEMM is too narrow to be anything but memory-bound.
 public enum ConvSchedule: Sendable, Equatable {
     case grouped(samples: Int)
     case perSample
+    case direct
 
     /// Output channels below which a convolution counts as skinny.
     static let skinnyOutputChannels = 64
 
-    /// The schedule for `batch` samples of geometry `g`; grouped samples fill a workspace of
-    /// about `budget` values.
+    /// The schedule for `batch` samples of geometry `g` in Float; grouped samples fill a
+    /// workspace of about `budget` values.
     public static func choose(_ g: ConvGeometry, batch: Int, budget: Int = 1 << 23) -> ConvSchedule {
-        if g.outChannels < skinnyOutputChannels && batch >= parallelChunkCount && parallelChunkCount > 1 { return .perSample }
+        if g.outChannels < skinnyOutputChannels {
+            if DirectConvolution.supports(g) { return .direct }
+            if batch >= parallelChunkCount && parallelChunkCount > 1 { return .perSample }
+        }
         return .grouped(samples: max(1, min(batch, budget / max(1, g.columnRows * g.columnCount))))
     }
 
-    /// Values of the column matrix (and of the column gradient) this schedule needs.
+    /// Values of the column matrix (and of the column gradient) this schedule needs; for
+    /// `direct`, of each core's guarded copies of the input (and of the output gradient).
     public func columnsCount(_ g: ConvGeometry) -> Int {
         switch self {
         case .grouped(let samples): g.columnRows * g.columnCount * samples
         case .perSample: g.columnRows * g.columnCount * parallelChunkCount
+        case .direct: DirectConvolution.guardedCount(g) * parallelChunkCount
         }
     }
 
-    /// Values of the GEMM product (grouped) or of the per-chunk gradient sums (per sample).
+    /// Values of the GEMM product (grouped) or of the per-chunk gradient sums (per sample,
+    /// direct, which also keeps its tap masks here).
     public func scratchCount(_ g: ConvGeometry) -> Int {
         switch self {
         case .grouped(let samples): g.outChannels * g.columnCount * samples
         case .perSample: (g.weightCount + g.outChannels + g.columnRows) * parallelChunkCount
+        case .direct: DirectConvolution.scratchCount(g)
         }
     }
+}
+
+/// `pointer` as a Float pointer, for the Float-only direct kernels called from generic code.
+@inlinable
+func asFloat<T: BLASFloat>(_ pointer: UnsafePointer<T>) -> UnsafePointer<Float> {
+    precondition(T.self == Float.self, "the direct convolution kernels are Float only")
+    return UnsafeRawPointer(pointer).assumingMemoryBound(to: Float.self)
+}
+
+@inlinable
+func asFloat<T: BLASFloat>(_ pointer: UnsafeMutablePointer<T>) -> UnsafeMutablePointer<Float> {
+    precondition(T.self == Float.self, "the direct convolution kernels are Float only")
+    return UnsafeMutableRawPointer(pointer).assumingMemoryBound(to: Float.self)
 }
 
 /// Runs `body` with OpenBLAS on one thread, for GEMMs called from several threads at once.
@@ -243,6 +265,12 @@ public func convForward<T: BLASFloat>(x: UnsafePointer<T>, inputStride: Int, wei
         T.gemm(transposeA: false, transposeB: false, m: D, n: P, k: R, alpha: 1, a: weight, lda: R,
                b: col, ldb: P, beta: bias == nil ? 0 : 1, c: yn, ldc: P)
     }
+    if schedule == .direct {
+        DirectConvolution.forward(x: asFloat(x), inputStride: inputStride, weight: asFloat(weight),
+                                  bias: bias.map { asFloat($0) }, threshold: threshold.map { asFloat($0) }, g, batch: batch,
+                                  y: asFloat(y), outputStride: outputStride, guarded: asFloat(columns), scratch: asFloat(scratch))
+        return
+    }
     guard case .grouped(let groupSize) = schedule else {
         withSingleThreadedBLAS {
             parallelChunks(batch) { chunk, samples in
@@ -323,6 +351,16 @@ public func convBackward<T: BLASFloat>(x: UnsafePointer<T>, inputStride: Int, we
         if parallelScatter { parallelFor(g.inChannels, scatter) } else { for c in 0..<g.inChannels { scatter(c) } }
     }
 
+    if schedule == .direct {
+        DirectConvolution.backward(x: asFloat(x), inputStride: inputStride, weight: asFloat(weight),
+                                   threshold: threshold.map { asFloat($0) }, g, batch: batch,
+                                   dy: asFloat(dy), outputStride: outputStride, dx: dx.map { asFloat($0) }, dxStride: dxStride,
+                                   dWeight: asFloat(dWeight), dBias: dBias.map { asFloat($0) },
+                                   dThreshold: dThreshold.map { asFloat($0) },
+                                   guardedInput: asFloat(columns), guardedGradient: asFloat(columnGradient),
+                                   scratch: asFloat(scratch))
+        return
+    }
     guard case .grouped(let groupSize) = schedule else {
         // Each chunk of samples sums dW, db and dθ into its own slice of `scratch`; the slices
         // are added up at the end, so no two threads write one value.

@@ -19,12 +19,14 @@ public final class DenseBlock: Layer {
     private let features = Tensor()
     private let featureGradient = Tensor()
     private let inputGradient = Tensor()
-    // The exit convolutions run one after another, so they share one workspace.
+    // The exit convolutions run one after another, so they share one workspace and one buffer
+    // for the gradient of their input.
     private let workspace = ConvolutionWorkspace()
+    private let convInputGradient = Tensor()
 
     /// `bottleneck`: each layer first reduces its input to 4·growth channels with a 1×1
-    /// convolution (DenseNet-B). ConvReLU at `site` puts thresholds on every convolution of the
-    /// block in place of the activations before them.
+    /// convolution (DenseNet-B). ReLU and ConvReLU at `site` are applied by every convolution of
+    /// the block as it reads its input, in place of the activation layers before them.
     public init(inChannels: Int, layerCount: Int, growthRate: Int, bottleneck: Bool,
                 activation: ImageActivation, site: ActivationSite, batchNormMomentum: Float) {
         self.inChannels = inChannels
@@ -66,7 +68,7 @@ public final class DenseBlock: Layer {
         featureGradient.resize(to: features.shape)
         featureGradient.copy(from: dy)
         for layer in layers.reversed() {
-            layer.backward(features, featureGradient, workspace: workspace)
+            layer.backward(features, featureGradient, workspace: workspace, convInputGradient: convInputGradient)
         }
         inputGradient.resize(to: [batch, inChannels, features.shape[2], features.shape[3]])
         for n in 0..<batch {
@@ -78,8 +80,9 @@ public final class DenseBlock: Layer {
 }
 
 /// One layer of a dense block: BN over the block buffer's channel prefix, then `body` on
-/// contiguous data (the activation; with a bottleneck also 1×1 conv → BN → activation), then
-/// the 3×3 exit convolution writing its `growthRate` channels into the block buffer.
+/// contiguous data (with a bottleneck 1×1 conv → BN; a LeakyReLU or PReLU as layers of their
+/// own, while ReLU and ConvReLU are applied by the convolutions as they read), then the 3×3
+/// exit convolution writing its `growthRate` channels into the block buffer.
 /// Names follow the fixtures: `bn`, `act`, `conv` without a bottleneck; `bn1`, `act1`, `conv1`,
 /// `bn2`, `act2`, `conv2` with one.
 final class DenseLayer {
@@ -95,31 +98,30 @@ final class DenseLayer {
     private let batchMean: Tensor
     private let batchInverseStd: Tensor
     private var convInput = Tensor()
-    private let convInputGradient = Tensor()
 
     init(inChannels: Int, growthRate: Int, bottleneck: Bool, activation: ImageActivation, site: ActivationSite,
          batchNormMomentum: Float) {
         self.inChannels = inChannels
-        let fused = activation.fusesIntoConvolution(at: site)
+        let fused = activation.fusedInput(at: site)
         norm = BatchNorm(channels: inChannels, momentum: batchNormMomentum)
         batchMean = Tensor(shape: [inChannels])
         batchInverseStd = Tensor(shape: [inChannels])
         var convChannels = inChannels
         if bottleneck {
             let width = 4 * growthRate
-            if !fused { body.appendActivation(activation.elementwiseLayer(at: site, channels: inChannels), name: "act1") }
+            if fused == nil { body.appendActivation(activation.elementwiseLayer(at: site, channels: inChannels), name: "act1") }
             body.append(Convolution(.two, inChannels: inChannels, outChannels: width, kernelSize: 1, bias: false,
-                                    input: fused ? .thresholds : .identity), name: "conv1")
+                                    input: fused ?? .identity), name: "conv1")
             body.append(BatchNorm(channels: width, momentum: batchNormMomentum), name: "bn2")
-            if !fused { body.appendActivation(activation.elementwiseLayer(at: site, channels: width), name: "act2") }
+            if fused == nil { body.appendActivation(activation.elementwiseLayer(at: site, channels: width), name: "act2") }
             convChannels = width
             (normName, convName) = ("bn1", "conv2")
         } else {
-            if !fused { body.appendActivation(activation.elementwiseLayer(at: site, channels: inChannels), name: "act") }
+            if fused == nil { body.appendActivation(activation.elementwiseLayer(at: site, channels: inChannels), name: "act") }
             (normName, convName) = ("bn", "conv")
         }
         conv = Convolution(.two, inChannels: convChannels, outChannels: growthRate, kernelSize: 3, padding: 1,
-                           bias: false, input: fused ? .thresholds : .identity)
+                           bias: false, input: fused ?? .identity)
     }
 
     var parameters: [NamedParameter] {
@@ -151,14 +153,15 @@ final class DenseLayer {
         let g = exitGeometry(height: height, width: width)
         let schedule = workspace.prepare(g, batch: batch, backward: false)
         convForward(x: convInput.pointer, inputStride: g.inputSize, weight: conv.weight.value.pointer, bias: nil,
-                    threshold: conv.threshold?.value.pointer, g, batch: batch,
+                    threshold: conv.appliedThreshold, g, batch: batch,
                     y: features.pointer + inChannels * planeSize, outputStride: sampleStride,
                     schedule: schedule, columns: workspace.columns.pointer, scratch: workspace.scratch.pointer)
     }
 
     /// Takes the gradient of its new channels from `featureGradient` and accumulates the
-    /// gradient of its input prefix into it.
-    func backward(_ features: Tensor, _ featureGradient: Tensor, workspace: ConvolutionWorkspace) {
+    /// gradient of its input prefix into it. `convInputGradient` is scratch shared by the block.
+    func backward(_ features: Tensor, _ featureGradient: Tensor, workspace: ConvolutionWorkspace,
+                  convInputGradient: Tensor) {
         let (batch, height, width) = (features.shape[0], features.shape[2], features.shape[3])
         let planeSize = height * width, sampleStride = features.shape[1] * planeSize
         let g = exitGeometry(height: height, width: width)
@@ -166,7 +169,7 @@ final class DenseLayer {
         convInputGradient.resize(to: convInput.shape)
         convInputGradient.zero()
         convBackward(x: convInput.pointer, inputStride: g.inputSize, weight: conv.weight.value.pointer,
-                     threshold: conv.threshold?.value.pointer, g, batch: batch,
+                     threshold: conv.appliedThreshold, g, batch: batch,
                      dy: featureGradient.pointer + inChannels * planeSize, outputStride: sampleStride,
                      dx: convInputGradient.pointer, dxStride: g.inputSize,
                      dWeight: conv.weight.grad.pointer, dBias: nil, dThreshold: conv.threshold?.grad.pointer,

@@ -75,14 +75,14 @@ public final class DenseNet: Classifier {
     }
 
     private static func transition(inChannels: Int, outChannels: Int, _ c: DenseNetConfiguration) -> Sequential {
-        let fused = c.activation.fusesIntoConvolution(at: .betweenBlocks)
+        let fused = c.activation.fusedInput(at: .betweenBlocks)
         let transition = Sequential()
         transition.append(BatchNorm(channels: inChannels, momentum: c.batchNormMomentum), name: "bn")
-        if !fused {
+        if fused == nil {
             transition.appendActivation(c.activation.elementwiseLayer(at: .betweenBlocks, channels: inChannels), name: "act")
         }
         transition.append(Convolution(.two, inChannels: inChannels, outChannels: outChannels, kernelSize: 1, bias: false,
-                                      input: fused ? .thresholds : .identity), name: "conv")
+                                      input: fused ?? .identity), name: "conv")
         transition.append(AvgPool2d(kernelSize: 2))
         return transition
     }

@@ -14,8 +14,9 @@ public enum ActivationSite: Sendable, Equatable {
 /// The activations not selected by `placement` stay ReLU.
 ///
 /// With ConvReLU, an activation that feeds a convolution disappears and that convolution gets
-/// thresholds θ on its input instead, fused into its column build. Activations that feed
-/// something else as well (a ResNet's identity shortcut) stay ReLU under ConvReLU.
+/// thresholds θ on its input instead, applied as it reads its input; a ReLU that feeds only a
+/// convolution is fused the same way with θ = 0. Activations that feed something else as well
+/// (a ResNet's identity shortcut) stay standalone, and ReLU under ConvReLU.
 public struct ImageActivation: Sendable, Equatable {
     /// Raw values as in config files (the same names as the char-CNN's activations).
     public enum Kind: String, Sendable, CaseIterable {
@@ -64,8 +65,17 @@ public struct ImageActivation: Sendable, Equatable {
         return selected ? kind : .relu
     }
 
-    /// Whether the convolutions at `site` take ConvReLU thresholds in place of the activation before them.
-    public func fusesIntoConvolution(at site: ActivationSite) -> Bool { kind(at: site) == .convReLU }
+    /// What a convolution at `site` applies to its input in place of a standalone activation
+    /// before it: ConvReLU's thresholds, or a ReLU (θ fixed at 0), both applied as the
+    /// convolution reads its input, which saves a pass over the feature map and its copy. nil
+    /// for LeakyReLU and PReLU, which stay standalone layers.
+    public func fusedInput(at site: ActivationSite) -> Convolution.InputActivation? {
+        switch kind(at: site) {
+        case .relu: .relu
+        case .convReLU: .thresholds
+        case .leakyReLU, .pReLU: nil
+        }
+    }
 
     /// The standalone activation layer for `channels` channels at `site`. ConvReLU has no
     /// standalone form, so where it is selected but cannot be fused (the activation also feeds

@@ -82,13 +82,13 @@ public final class BasicBlock: Layer {
 
     public init(inChannels: Int, outChannels: Int, stride: Int, activation: ImageActivation, site: ActivationSite,
                 batchNormMomentum: Float) {
-        let fused = activation.fusesIntoConvolution(at: site)
+        let fused = activation.fusedInput(at: site)
         residual.append(Convolution(.two, inChannels: inChannels, outChannels: outChannels, kernelSize: 3, stride: stride,
                                     padding: 1, bias: false), name: "conv1")
         residual.append(BatchNorm(channels: outChannels, momentum: batchNormMomentum), name: "bn1")
-        if !fused { residual.appendActivation(activation.elementwiseLayer(at: site, channels: outChannels), name: "act1") }
+        if fused == nil { residual.appendActivation(activation.elementwiseLayer(at: site, channels: outChannels), name: "act1") }
         residual.append(Convolution(.two, inChannels: outChannels, outChannels: outChannels, kernelSize: 3, padding: 1,
-                                    bias: false, input: fused ? .thresholds : .identity), name: "conv2")
+                                    bias: false, input: fused ?? .identity), name: "conv2")
         residual.append(BatchNorm(channels: outChannels, momentum: batchNormMomentum), name: "bn2")
         if stride != 1 || inChannels != outChannels {
             let projection = Sequential()

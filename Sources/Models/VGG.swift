@@ -49,11 +49,11 @@ public final class VGG: Classifier {
             let site = ActivationSite.block(stage, of: c.stages.count)
             let label = "\(stage + 1)_\(index + 1)"
             network.append(Convolution(.two, inChannels: channels, outChannels: width, kernelSize: 3, padding: 1,
-                                       input: position > 0 && c.activation.fusesIntoConvolution(at: site) ? .thresholds : .identity),
+                                       input: position > 0 ? c.activation.fusedInput(at: site) ?? .identity : .identity),
                            name: "conv\(label)")
             network.append(BatchNorm(channels: width, momentum: c.batchNormMomentum), name: "bn\(label)")
             let next = position + 1 < convolutions.count ? convolutions[position + 1] : nil
-            let nextFuses = next.map { c.activation.fusesIntoConvolution(at: .block($0.0, of: c.stages.count)) } ?? false
+            let nextFuses = next.map { c.activation.fusedInput(at: .block($0.0, of: c.stages.count)) != nil } ?? false
             if !nextFuses {
                 network.appendActivation(c.activation.elementwiseLayer(at: site, channels: width), name: "act\(label)")
             }

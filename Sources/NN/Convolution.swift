@@ -53,8 +53,9 @@ public final class Convolution: Layer {
         zeroThreshold = input == .relu ? Tensor(shape: [inChannels] + taps) : nil
     }
 
-    /// The thresholds the column build applies, trainable or fixed at 0; nil for none.
-    private var appliedThreshold: UnsafeMutablePointer<Float>? { (threshold?.value ?? zeroThreshold)?.pointer }
+    /// The thresholds the convolution applies to its input, trainable or fixed at 0; nil for
+    /// none. For callers that run the kernels on buffers of their own (a dense block).
+    public var appliedThreshold: UnsafeMutablePointer<Float>? { (threshold?.value ?? zeroThreshold)?.pointer }
 
     public var parameters: [NamedParameter] {
         [NamedParameter("weight", weight)] + (bias.map { [NamedParameter("bias", $0)] } ?? [])

@@ -71,9 +71,9 @@ extension Optional where Wrapped == [Double] {
         #expect(convCheck(g, batch: 3, bias: true, thresholds: true, seed: 1, schedule: schedule) == [])
     }
 
-    /// A dense-block layer's shape (few output channels, 3×3, padding 1) on the per-sample path.
+    /// A skinny convolution the direct kernels do not take (no padding) goes per sample.
     @Test func conv2dSkinnyPerSample() {
-        let g = ConvGeometry(inChannels: 5, outChannels: 3, inHeight: 6, inWidth: 5, kernelHeight: 3, kernelWidth: 3, padding: 1)
+        let g = ConvGeometry(inChannels: 5, outChannels: 3, inHeight: 6, inWidth: 5, kernelHeight: 3, kernelWidth: 3)
         #expect(ConvSchedule.choose(g, batch: 4) == .perSample)
         #expect(convCheck(g, batch: 4, bias: true, thresholds: true, seed: 8, schedule: .perSample) == [])
         #expect(convCheck(g, batch: 3, bias: false, thresholds: false, seed: 9, schedule: .perSample) == [])

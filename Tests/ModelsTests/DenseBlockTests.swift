@@ -68,10 +68,10 @@ import Testing
     /// One dense layer as a plain Sequential, with the block's parameter names.
     private func explicitLayer(inChannels: Int, growth: Int, bottleneck: Bool, activation: ImageActivation) -> Sequential {
         let site = ActivationSite.block(0, of: 1)
-        let fused = activation.fusesIntoConvolution(at: site)
+        let fused = activation.fusedInput(at: site)
         let layer = Sequential()
         func act(_ channels: Int, _ name: String) {
-            guard !fused else { return }
+            guard fused == nil else { return }
             let a = activation.elementwiseLayer(at: site, channels: channels)
             layer.append(a, name: a.parameters.isEmpty ? nil : name)
         }
@@ -80,7 +80,7 @@ import Testing
         if bottleneck {
             act(inChannels, "act1")
             layer.append(Convolution(.two, inChannels: inChannels, outChannels: 4 * growth, kernelSize: 1, bias: false,
-                                     input: fused ? .thresholds : .identity), name: "conv1")
+                                     input: fused ?? .identity), name: "conv1")
             layer.append(BatchNorm(channels: 4 * growth), name: "bn2")
             act(4 * growth, "act2")
             channels = 4 * growth
@@ -88,7 +88,7 @@ import Testing
             act(inChannels, "act")
         }
         layer.append(Convolution(.two, inChannels: channels, outChannels: growth, kernelSize: 3, padding: 1, bias: false,
-                                 input: fused ? .thresholds : .identity), name: bottleneck ? "conv2" : "conv")
+                                 input: fused ?? .identity), name: bottleneck ? "conv2" : "conv")
         return layer
     }
 

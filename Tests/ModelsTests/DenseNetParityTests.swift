@@ -17,9 +17,18 @@ import Testing
 /// differently (to x instead of θ). Each such tap moves a few elements by a few percent, so
 /// there the test bounds the normwise error instead, which a real error (a wrong mask, a
 /// missing accumulation) would push towards 1.
+///
+/// Blocks 2 and 3 make some 60 million ReLU comparisons, so a few of those land within
+/// rounding of 0 as well: a different (equally exact) summation order in the convolutions
+/// flips one and moves the gradients that touch that one channel (a row of the next transition's
+/// weights, one batch-norm entry). So after the thresholds, at most 1% of a tensor's elements
+/// may miss the elementwise tolerance, and its normwise error must stay within the same bound;
+/// a real error moves whole tensors.
 @Suite struct DenseNetParity {
     /// Largest normwise relative error ‖a − b‖ / ‖b‖ of a gradient that passes through the thresholds.
     static let thresholdGradientNormError = 5e-3
+    /// Fraction of a gradient tensor after the thresholds that may miss the elementwise tolerance.
+    static let kinkOutlierFraction = 0.01
 
     @Test func denseNet40ConvReLUMatchesFixture() throws {
         let file = try Fixtures.load("model_densenet40_convrelu")
@@ -67,21 +76,34 @@ import Testing
         // Parameters come in forward order, so those up to the last θ are the ones whose
         // gradients pass through a threshold comparison.
         let lastThreshold = try #require(parameters.lastIndex { $0.name.hasSuffix(".theta") })
-        var worstNormError = 0.0
+        var worstNormError = 0.0, worstNormErrorAfter = 0.0
         for (index, named) in parameters.enumerated() {
             let name = "grad.\(named.name)"
+            let actual = named.parameter.grad.array, expected = try file.floats(name)
+            let normError = normwiseError(actual, expected)
+            if normError > Self.thresholdGradientNormError { problems.append("\(name): normwise error \(normError)") }
             guard index <= lastThreshold else {
-                try compareElementwise(named.parameter.grad, name, "gradients after the thresholds")
+                worstNormErrorAfter = max(worstNormErrorAfter, normError)
+                let outliers = outsideTolerance(actual, expected, Fixtures.modelTolerance)
+                if Double(outliers) > Self.kinkOutlierFraction * Double(actual.count) { problems.append("\(name): \(outliers) elements outside tolerance") }
+                worst["gradients after the thresholds"] = max(worst["gradients after the thresholds"] ?? 0,
+                                                              maxRelativeError(actual, expected))
                 continue
             }
-            let normError = normwiseError(named.parameter.grad.array, try file.floats(name))
             worstNormError = max(worstNormError, normError)
-            if normError > Self.thresholdGradientNormError { problems.append("\(name): normwise error \(normError)") }
         }
         #expect(problems == [])
         print("DenseNet-40 ConvReLU parity, max relative error:",
               worst.sorted { $0.key < $1.key }.map { "\($0.key) \($0.value)" }.joined(separator: ", "),
-              "; gradients through the thresholds: normwise error at most \(worstNormError)")
+              "; normwise error: through the thresholds at most \(worstNormError), after them \(worstNormErrorAfter)")
+    }
+
+    /// How many elements of `actual` miss `expected` by more than `tolerance`.
+    private func outsideTolerance(_ actual: [Float], _ expected: [Float], _ tolerance: Tolerance) -> Int {
+        let scale = tolerance.scaledAbsolute ? Double(expected.map(abs).max() ?? 0) : 1
+        return zip(actual, expected).count { a, b in
+            !(abs(Double(a) - Double(b)) <= tolerance.absolute * scale + tolerance.relative * abs(Double(b)))
+        }
     }
 
     /// ‖a − b‖ / ‖b‖, accumulated in Float64.

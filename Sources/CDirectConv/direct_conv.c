@@ -1,0 +1,139 @@
+#include "direct_conv.h"
+
+#include <string.h>
+
+int dc_supports(int32_t kernelHeight, int32_t kernelWidth, int32_t padHeight, int32_t padWidth,
+                int32_t strideHeight, int32_t strideWidth) {
+    return kernelHeight % 2 == 1 && kernelWidth % 2 == 1 && padHeight == kernelHeight / 2 &&
+           padWidth == kernelWidth / 2 && strideHeight == 1 && strideWidth == 1;
+}
+
+dc_layout dc_make_layout(int32_t channels, int32_t outChannels, int32_t height, int32_t width,
+                         int32_t kernelHeight, int32_t kernelWidth) {
+    dc_layout g;
+    g.channels = channels;
+    g.outChannels = outChannels;
+    g.height = height;
+    g.width = width;
+    g.kernelHeight = kernelHeight;
+    g.kernelWidth = kernelWidth;
+    g.taps = kernelHeight * kernelWidth;
+    g.plane = height * width;
+    g.blockedPlane = (g.plane + DC_BLOCK - 1) / DC_BLOCK * DC_BLOCK;
+    // The largest shift of a tap is (kh/2)·width + kw/2 positions either way.
+    const int32_t shift = kernelHeight / 2 * width + kernelWidth / 2;
+    g.guard = (shift + 15) / 16 * 16;
+    g.stride = g.guard + g.blockedPlane + g.guard;
+    return g;
+}
+
+/// The flat shift of each tap: input position = output position + offsets[a].
+static void dc_tap_offsets(const dc_layout *g, int32_t *offsets) {
+    for (int i = 0; i < g->kernelHeight; i++)
+        for (int j = 0; j < g->kernelWidth; j++)
+            offsets[i * g->kernelWidth + j] = (i - g->kernelHeight / 2) * g->width + (j - g->kernelWidth / 2);
+}
+
+int64_t dc_mask_count(const dc_layout *g) { return (int64_t)g->taps * g->blockedPlane; }
+
+void dc_build_masks(const dc_layout *g, int32_t *masks) {
+    for (int i = 0; i < g->kernelHeight; i++) {
+        for (int j = 0; j < g->kernelWidth; j++) {
+            int32_t *m = masks + (int64_t)(i * g->kernelWidth + j) * g->blockedPlane;
+            for (int p = 0; p < g->blockedPlane; p++) {
+                const int oy = p / g->width, ox = p % g->width;
+                const int iy = oy + i - g->kernelHeight / 2, ix = ox + j - g->kernelWidth / 2;
+                m[p] = p < g->plane && iy >= 0 && iy < g->height && ix >= 0 && ix < g->width ? -1 : 0;
+            }
+        }
+    }
+}
+
+void dc_copy_guarded(const dc_layout *g, const float *src, int64_t srcStride, int32_t planes, float *dst) {
+    for (int c = 0; c < planes; c++) {
+        float *d = dst + (int64_t)c * g->stride;
+        memset(d, 0, sizeof(float) * g->guard);
+        memcpy(d + g->guard, src + c * srcStride, sizeof(float) * g->plane);
+        memset(d + g->guard + g->plane, 0, sizeof(float) * (g->stride - g->guard - g->plane));
+    }
+}
+
+#define CAT_(a, b) a##b
+#define CAT(a, b) CAT_(a, b)
+#define FN(name) CAT(name, SUFFIX)
+
+// Portable build: the target's default instruction set.
+#define LANES 4
+#define VECTORS 2
+#define OUT_TILE 6
+#define CHANNEL_TILE 2
+#define SUFFIX _generic
+#define TILE_CASES CASE(1) CASE(2) CASE(3) CASE(4) CASE(5) CASE(6)
+#define CHANNEL_TILE_CASES CASE(1) CASE(2)
+#include "direct_conv_kernels.h"
+#undef LANES
+#undef SUFFIX
+
+#if defined(__x86_64__)
+#define LANES 8
+#define SUFFIX _avx2
+#pragma clang attribute push(__attribute__((target("avx2,fma"))), apply_to = function)
+#include "direct_conv_kernels.h"
+#pragma clang attribute pop
+#undef LANES
+#undef VECTORS
+#undef OUT_TILE
+#undef CHANNEL_TILE
+#undef SUFFIX
+#undef TILE_CASES
+#undef CHANNEL_TILE_CASES
+
+#define LANES 16
+#define VECTORS 2
+#define OUT_TILE 12
+#define CHANNEL_TILE 4
+#define SUFFIX _avx512
+#define TILE_CASES CASE(1) CASE(2) CASE(3) CASE(4) CASE(5) CASE(6) CASE(7) CASE(8) CASE(9) CASE(10) CASE(11) CASE(12)
+#define CHANNEL_TILE_CASES CASE(1) CASE(2) CASE(3) CASE(4)
+#pragma clang attribute push(__attribute__((target("avx512f,avx512vl,avx512dq,fma,avx2"))), apply_to = function)
+#include "direct_conv_kernels.h"
+#pragma clang attribute pop
+#endif
+
+int dc_best_level(void) {
+#if defined(__x86_64__)
+    __builtin_cpu_init();
+    if (__builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512vl") && __builtin_cpu_supports("avx512dq"))
+        return DC_LEVEL_AVX512;
+    if (__builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma")) return DC_LEVEL_AVX2;
+#endif
+    return DC_LEVEL_GENERIC;
+}
+
+// A level above what this build has falls back to the best it has.
+void dc_forward(int level, const dc_layout *g, const float *x, const float *w, const float *theta,
+                const int32_t *masks, float *y, int64_t yStride) {
+#if defined(__x86_64__)
+    if (level >= DC_LEVEL_AVX512) { forward_avx512(g, x, w, theta, masks, y, yStride); return; }
+    if (level == DC_LEVEL_AVX2) { forward_avx2(g, x, w, theta, masks, y, yStride); return; }
+#endif
+    forward_generic(g, x, w, theta, masks, y, yStride);
+}
+
+void dc_backward_input(int level, const dc_layout *g, const float *x, const float *w, const float *theta,
+                       const int32_t *masks, const float *dy, float *dx, float *dTheta) {
+#if defined(__x86_64__)
+    if (level >= DC_LEVEL_AVX512) { backward_input_avx512(g, x, w, theta, masks, dy, dx, dTheta); return; }
+    if (level == DC_LEVEL_AVX2) { backward_input_avx2(g, x, w, theta, masks, dy, dx, dTheta); return; }
+#endif
+    backward_input_generic(g, x, w, theta, masks, dy, dx, dTheta);
+}
+
+void dc_backward_weight(int level, const dc_layout *g, const float *x, const float *theta, const int32_t *masks,
+                        const float *dy, float *dW) {
+#if defined(__x86_64__)
+    if (level >= DC_LEVEL_AVX512) { backward_weight_avx512(g, x, theta, masks, dy, dW); return; }
+    if (level == DC_LEVEL_AVX2) { backward_weight_avx2(g, x, theta, masks, dy, dW); return; }
+#endif
+    backward_weight_generic(g, x, theta, masks, dy, dW);
+}

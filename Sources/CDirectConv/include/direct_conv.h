@@ -1,0 +1,70 @@
+#ifndef DIRECT_CONV_H
+#define DIRECT_CONV_H
+// Direct (column-free) kernels for skinny "same" convolutions: stride 1, an odd kernel padded
+// by half its size, and few output channels, like the 3×3 convolutions of a dense block that
+// add 12 channels each. An im2col formulation writes and reads back a column matrix nine times
+// the input for a GEMM whose M is 12, so it is bound by memory; these kernels instead keep a
+// tile of outputs in vector registers and stream the input once per tile.
+//
+// Every kernel applies the input activation per tap: the value a tap reads is max(x, θ[c,a])
+// with one θ per (input channel, kernel offset), as in ConvReLU. A ReLU is θ = 0 and a plain
+// convolution θ = -infinity. Taps that fall in the zero padding contribute 0 (the padding pads
+// the activated input) and give no θ gradient.
+//
+// Layout: a sample's planes are copied into a "guarded" buffer, each plane with `guard` zeros
+// before it and the rest of its `stride` after it, so that every shifted vector load stays in
+// bounds; which lanes of a shifted load are real taps is read from a mask table built once per
+// geometry. The kernels are written once with vector extensions and compiled for AVX-512,
+// AVX2 and baseline x86-64 (or the target's default); `dc_best_level` picks at run time.
+#include <stdint.h>
+
+/// Positions per block: the layout rounds each plane up to a multiple of this.
+enum { DC_BLOCK = 32 };
+
+/// Instruction-set levels, from the portable build up.
+enum { DC_LEVEL_GENERIC = 0, DC_LEVEL_AVX2 = 1, DC_LEVEL_AVX512 = 2 };
+
+typedef struct {
+    int32_t channels, outChannels, height, width, kernelHeight, kernelWidth;
+    /// kernelHeight · kernelWidth.
+    int32_t taps;
+    /// height · width, and the same rounded up to DC_BLOCK.
+    int32_t plane, blockedPlane;
+    /// Zeros before each guarded plane, and the distance between guarded planes.
+    int32_t guard, stride;
+} dc_layout;
+
+/// Whether a geometry suits these kernels: odd kernel, padding half the kernel, stride 1.
+int dc_supports(int32_t kernelHeight, int32_t kernelWidth, int32_t padHeight, int32_t padWidth,
+                int32_t strideHeight, int32_t strideWidth);
+
+dc_layout dc_make_layout(int32_t channels, int32_t outChannels, int32_t height, int32_t width,
+                         int32_t kernelHeight, int32_t kernelWidth);
+
+/// The best level this CPU runs.
+int dc_best_level(void);
+
+/// Values of the mask table: taps × blockedPlane.
+int64_t dc_mask_count(const dc_layout *layout);
+/// Fills the mask table: -1 where tap a of output position p reads a real input value, else 0.
+void dc_build_masks(const dc_layout *layout, int32_t *masks);
+
+/// Copies `planes` planes of `plane` values, `srcStride` apart, into the guarded layout.
+void dc_copy_guarded(const dc_layout *layout, const float *src, int64_t srcStride, int32_t planes, float *dst);
+
+/// Forward for one sample: y[d, p] = Σ_{c,a} w[d,c,a] · max(x[c, p+a], θ[c,a]), written to y
+/// (planes `yStride` apart). `xGuarded`: the input in the guarded layout. `w`: (D, C, kh, kw).
+void dc_forward(int level, const dc_layout *layout, const float *xGuarded, const float *w, const float *theta,
+                const int32_t *masks, float *y, int64_t yStride);
+
+/// Input gradient for one sample, accumulated into dx (planes `plane` apart; NULL to skip), and the θ
+/// gradient accumulated into dTheta (C·taps values). `dyGuarded`: the output gradient in the
+/// guarded layout (D planes).
+void dc_backward_input(int level, const dc_layout *layout, const float *xGuarded, const float *w, const float *theta,
+                       const int32_t *masks, const float *dyGuarded, float *dx, float *dTheta);
+
+/// Weight gradient for one sample, accumulated into dW (D, C, kh, kw).
+void dc_backward_weight(int level, const dc_layout *layout, const float *xGuarded, const float *theta,
+                        const int32_t *masks, const float *dyGuarded, float *dW);
+
+#endif

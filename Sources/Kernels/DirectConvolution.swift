@@ -1,0 +1,126 @@
+import CDirectConv
+
+/// The column-free path for skinny "same" convolutions (`ConvSchedule.direct`): a dense block's
+/// 3×3 convolutions add 12 channels each, so the GEMM of an im2col formulation has M = 12 and
+/// is bound by writing and re-reading a column matrix nine times the input. The C kernels in
+/// CDirectConv keep a tile of outputs in registers instead and apply the input activation
+/// (ReLU, ConvReLU thresholds or none) per tap as they load. Float only.
+///
+/// The cores take samples in turn. Each chunk copies its sample's input (and, backward, output
+/// gradient) into a guarded buffer whose padding keeps every shifted load in bounds, and sums
+/// dW, db and dθ into its own slice of the scratch buffer; the slices are added at the end.
+public enum DirectConvolution {
+    /// The instruction-set level the kernels run at: the best this CPU has (`DC_LEVEL_AVX512`,
+    /// `DC_LEVEL_AVX2` or `DC_LEVEL_GENERIC`). The kernels take a level so tests can run the lower ones.
+    public static let level = dc_best_level()
+
+    /// Whether `g` has the shape the kernels handle: stride 1, odd kernel, padding half the kernel.
+    public static func supports(_ g: ConvGeometry) -> Bool {
+        dc_supports(Int32(g.kernelHeight), Int32(g.kernelWidth), Int32(g.padHeight), Int32(g.padWidth),
+                    Int32(g.strideHeight), Int32(g.strideWidth)) != 0
+    }
+
+    static func layout(_ g: ConvGeometry) -> dc_layout {
+        dc_make_layout(Int32(g.inChannels), Int32(g.outChannels), Int32(g.inHeight), Int32(g.inWidth),
+                       Int32(g.kernelHeight), Int32(g.kernelWidth))
+    }
+
+    /// Values of one core's guarded buffer: the input's or the output gradient's planes.
+    /// Forward needs one such buffer per core, backward two.
+    public static func guardedCount(_ g: ConvGeometry) -> Int {
+        Int(layout(g).stride) * max(g.inChannels, g.outChannels)
+    }
+
+    /// Scratch values: the mask table, stand-in thresholds, and each chunk's dW, db and dθ.
+    public static func scratchCount(_ g: ConvGeometry) -> Int {
+        var l = layout(g)
+        return Int(dc_mask_count(&l)) + g.columnRows + (g.weightCount + g.outChannels + g.columnRows) * parallelChunkCount
+    }
+
+    /// The scratch buffer's parts. Without trainable thresholds the kernels still read one per
+    /// tap: -infinity (the input as it is).
+    private struct Scratch {
+        var masks: UnsafeMutablePointer<Int32>
+        var threshold: UnsafePointer<Float>
+        var partials: UnsafeMutablePointer<Float>
+
+        init(_ scratch: UnsafeMutablePointer<Float>, _ layout: inout dc_layout, _ g: ConvGeometry,
+             threshold: UnsafePointer<Float>?) {
+            let maskCount = Int(dc_mask_count(&layout))
+            masks = UnsafeMutableRawPointer(scratch).bindMemory(to: Int32.self, capacity: maskCount)
+            dc_build_masks(&layout, masks)
+            let standIn = scratch + maskCount
+            if threshold == nil { standIn.update(repeating: -.infinity, count: g.columnRows) }
+            self.threshold = threshold ?? UnsafePointer(standIn)
+            partials = standIn + g.columnRows
+        }
+    }
+
+    public static func forward(x: UnsafePointer<Float>, inputStride: Int, weight: UnsafePointer<Float>, bias: UnsafePointer<Float>?,
+                        threshold: UnsafePointer<Float>?, _ g: ConvGeometry, batch: Int,
+                        y: UnsafeMutablePointer<Float>, outputStride: Int,
+                        guarded: UnsafeMutablePointer<Float>, scratch: UnsafeMutablePointer<Float>,
+                        level: Int32 = level) {
+        var l = layout(g)
+        let parts = Scratch(scratch, &l, g, threshold: threshold)
+        let P = g.columnCount, span = guardedCount(g)
+        nonisolated(unsafe) let (x, y, guarded, bias) = (x, y, guarded, bias)
+        parallelChunks(batch) { chunk, samples in
+            var l = l
+            let xg = guarded + chunk * span
+            for n in samples {
+                dc_copy_guarded(&l, x + n * inputStride, Int64(P), Int32(g.inChannels), xg)
+                let yn = y + n * outputStride
+                dc_forward(level, &l, xg, weight, parts.threshold, parts.masks, yn, Int64(P))
+                if let bias {
+                    for d in 0..<g.outChannels {
+                        let plane = yn + d * P
+                        for q in 0..<P { plane[q] += bias[d] }
+                    }
+                }
+            }
+        }
+    }
+
+    public static func backward(x: UnsafePointer<Float>, inputStride: Int, weight: UnsafePointer<Float>,
+                         threshold: UnsafePointer<Float>?, _ g: ConvGeometry, batch: Int,
+                         dy: UnsafePointer<Float>, outputStride: Int, dx: UnsafeMutablePointer<Float>?, dxStride: Int,
+                         dWeight: UnsafeMutablePointer<Float>, dBias: UnsafeMutablePointer<Float>?,
+                         dThreshold: UnsafeMutablePointer<Float>?,
+                         guardedInput: UnsafeMutablePointer<Float>, guardedGradient: UnsafeMutablePointer<Float>,
+                         scratch: UnsafeMutablePointer<Float>, level: Int32 = level) {
+        var l = layout(g)
+        let parts = Scratch(scratch, &l, g, threshold: threshold)
+        let P = g.columnCount, D = g.outChannels, span = guardedCount(g)
+        let partialSize = g.weightCount + D + g.columnRows
+        parts.partials.update(repeating: 0, count: partialSize * parallelChunkCount)
+        let needsInputPass = dx != nil || dThreshold != nil
+        nonisolated(unsafe) let (x, dy, dx, guardedInput, guardedGradient) = (x, dy, dx, guardedInput, guardedGradient)
+        parallelChunks(batch) { chunk, samples in
+            var l = l
+            let xg = guardedInput + chunk * span, dyg = guardedGradient + chunk * span
+            let dW = parts.partials + chunk * partialSize, db = dW + g.weightCount, dTheta = db + D
+            for n in samples {
+                let dyn = dy + n * outputStride
+                dc_copy_guarded(&l, x + n * inputStride, Int64(P), Int32(g.inChannels), xg)
+                dc_copy_guarded(&l, dyn, Int64(P), Int32(D), dyg)
+                dc_backward_weight(level, &l, xg, parts.threshold, parts.masks, dyg, dW)
+                if needsInputPass {
+                    dc_backward_input(level, &l, xg, weight, parts.threshold, parts.masks, dyg,
+                                      dx.map { $0 + n * dxStride }, dTheta)
+                }
+                for d in 0..<D {
+                    var sum: Float = 0
+                    for q in 0..<P { sum += dyn[d * P + q] }
+                    db[d] += sum
+                }
+            }
+        }
+        for chunk in 0..<parallelChunkCount {
+            let dW = parts.partials + chunk * partialSize, db = dW + g.weightCount, dTheta = db + D
+            for i in 0..<g.weightCount { dWeight[i] += dW[i] }
+            if let dBias { for d in 0..<D { dBias[d] += db[d] } }
+            if let dThreshold { for r in 0..<g.columnRows { dThreshold[r] += dTheta[r] } }
+        }
+    }
+}

@@ -1,0 +1,127 @@
+import CDirectConv
+import Kernels
+import Tensor
+import TestSupport
+import Testing
+
+/// The direct kernels against the im2col path (itself checked against finite differences in
+/// Float64), in Float, at every instruction-set level this CPU runs: outputs and every gradient.
+@Suite struct DirectConvolutionTests {
+    enum Input: CaseIterable { case identity, relu, thresholds }
+
+    struct Case: CustomStringConvertible, Sendable {
+        var g: ConvGeometry
+        var batch: Int
+        var bias: Bool
+        var description: String { "\(g) batch \(batch)\(bias ? " bias" : "")" }
+    }
+
+    static let cases: [Case] = [
+        // A plane that is not a multiple of the 32-position block, and output channels below one tile.
+        Case(g: ConvGeometry(inChannels: 5, outChannels: 3, inHeight: 6, inWidth: 5, kernelHeight: 3, kernelWidth: 3, padding: 1),
+             batch: 3, bias: true),
+        // A dense-block layer: 12 output channels, one full tile of the AVX-512 build.
+        Case(g: ConvGeometry(inChannels: 7, outChannels: 12, inHeight: 8, inWidth: 8, kernelHeight: 3, kernelWidth: 3, padding: 1),
+             batch: 2, bias: false),
+        // More output channels than a tile, and rows of two blocks.
+        Case(g: ConvGeometry(inChannels: 6, outChannels: 13, inHeight: 32, inWidth: 32, kernelHeight: 3, kernelWidth: 3, padding: 1),
+             batch: 2, bias: true),
+        Case(g: ConvGeometry(inChannels: 3, outChannels: 4, inHeight: 7, inWidth: 6, kernelHeight: 5, kernelWidth: 5, padding: 2),
+             batch: 2, bias: true),
+        Case(g: ConvGeometry(inChannels: 6, outChannels: 5, inHeight: 4, inWidth: 4, kernelHeight: 1, kernelWidth: 1),
+             batch: 3, bias: false),
+        Case(g: .conv1d(inChannels: 4, outChannels: 3, length: 37, kernel: 3, padding: 1), batch: 2, bias: true),
+        // Layer 3 of DenseNet-40's second block.
+        Case(g: ConvGeometry(inChannels: 196, outChannels: 12, inHeight: 16, inWidth: 16, kernelHeight: 3, kernelWidth: 3, padding: 1),
+             batch: 5, bias: false),
+    ]
+
+    /// Forward output and gradients (x, w, b, θ) of one schedule.
+    static func run(_ c: Case, _ input: Input, x: [Float], w: [Float], b: [Float], theta: [Float], dy: [Float],
+                    schedule: ConvSchedule, level: Int32) -> [String: [Float]] {
+        let g = c.g
+        var y = [Float](repeating: 0, count: c.batch * g.outputSize)
+        var dx = [Float](repeating: 0, count: c.batch * g.inputSize)
+        var dw = [Float](repeating: 0, count: g.weightCount), db = [Float](repeating: 0, count: g.outChannels)
+        var dtheta = [Float](repeating: 0, count: g.columnRows)
+        let columns = Tensor(shape: [schedule.columnsCount(g)]), gradient = Tensor(shape: [schedule.columnsCount(g)])
+        let scratch = Tensor(shape: [schedule.scratchCount(g)])
+        let thresholds: [Float]? = switch input {
+        case .identity: nil
+        case .relu: [Float](repeating: 0, count: g.columnRows)
+        case .thresholds: theta
+        }
+        let bias = c.bias ? b : nil
+        thresholds.withOptional { tp in bias.withOptional { bp in
+            y.withUnsafeMutableBufferPointer { yp in
+                if schedule == .direct {
+                    DirectConvolution.forward(x: x, inputStride: g.inputSize, weight: w, bias: bp, threshold: tp, g, batch: c.batch,
+                                              y: yp.baseAddress!, outputStride: g.outputSize, guarded: columns.pointer,
+                                              scratch: scratch.pointer, level: level)
+                } else {
+                    convForward(x: x, inputStride: g.inputSize, weight: w, bias: bp, threshold: tp, g, batch: c.batch,
+                                y: yp.baseAddress!, outputStride: g.outputSize, schedule: schedule, columns: columns.pointer,
+                                scratch: scratch.pointer)
+                }
+            }
+            dx.withUnsafeMutableBufferPointer { dxp in dw.withUnsafeMutableBufferPointer { dwp in
+                db.withUnsafeMutableBufferPointer { dbp in dtheta.withUnsafeMutableBufferPointer { dtp in
+                    let dThreshold = input == .thresholds ? dtp.baseAddress : nil
+                    if schedule == .direct {
+                        DirectConvolution.backward(x: x, inputStride: g.inputSize, weight: w, threshold: tp, g, batch: c.batch,
+                                                   dy: dy, outputStride: g.outputSize, dx: dxp.baseAddress, dxStride: g.inputSize,
+                                                   dWeight: dwp.baseAddress!, dBias: c.bias ? dbp.baseAddress : nil,
+                                                   dThreshold: dThreshold, guardedInput: columns.pointer,
+                                                   guardedGradient: gradient.pointer, scratch: scratch.pointer, level: level)
+                    } else {
+                        convBackward(x: x, inputStride: g.inputSize, weight: w, threshold: tp, g, batch: c.batch,
+                                     dy: dy, outputStride: g.outputSize, dx: dxp.baseAddress, dxStride: g.inputSize,
+                                     dWeight: dwp.baseAddress!, dBias: c.bias ? dbp.baseAddress : nil, dThreshold: dThreshold,
+                                     schedule: schedule, columns: columns.pointer, scratch: scratch.pointer,
+                                     columnGradient: gradient.pointer)
+                    }
+                } }
+            } }
+        } }
+        return ["y": y, "dx": dx, "dw": dw, "db": db, "dtheta": dtheta]
+    }
+
+    @Test(arguments: cases)
+    func matchesColumnPath(_ c: Case) {
+        var rng = RNG(seed: 5, stream: "direct")
+        let g = c.g
+        func values(_ n: Int, _ scale: Double = 1) -> [Float] { (0..<n).map { _ in Float(rng.normal() * scale) } }
+        let x = values(c.batch * g.inputSize), w = values(g.weightCount, 0.5), b = values(g.outChannels)
+        let theta = values(g.columnRows, 0.5), dy = values(c.batch * g.outputSize)
+        #expect(ConvSchedule.choose(g, batch: c.batch) == .direct)
+        for input in Input.allCases {
+            let expected = Self.run(c, input, x: x, w: w, b: b, theta: theta, dy: dy, schedule: .grouped(samples: c.batch),
+                                    level: 0)
+            for level in Int32(DC_LEVEL_GENERIC)...DirectConvolution.level {
+                let actual = Self.run(c, input, x: x, w: w, b: b, theta: theta, dy: dy, schedule: .direct, level: level)
+                for name in expected.keys.sorted() {
+                    #expect(mismatch(actual[name]!, expected[name]!, Tolerance(absolute: 1e-4, relative: 1e-4),
+                                     "\(name) (\(input), level \(level))") == nil)
+                }
+            }
+        }
+    }
+
+    /// Strided or unevenly padded convolutions stay on the column path.
+    @Test func unsupportedShapesKeepColumns() {
+        let strided = ConvGeometry(inChannels: 4, outChannels: 12, inHeight: 8, inWidth: 8, kernelHeight: 3, kernelWidth: 3,
+                                   stride: 2, padding: 1)
+        let unpadded = ConvGeometry(inChannels: 4, outChannels: 12, inHeight: 8, inWidth: 8, kernelHeight: 3, kernelWidth: 3)
+        #expect(!DirectConvolution.supports(strided) && !DirectConvolution.supports(unpadded))
+        #expect(ConvSchedule.choose(unpadded, batch: 4) != .direct)
+    }
+}
+
+extension Optional where Wrapped == [Float] {
+    func withOptional<R>(_ body: (UnsafePointer<Float>?) -> R) -> R {
+        switch self {
+        case .some(let a): a.withUnsafeBufferPointer { body($0.baseAddress!) }
+        case .none: body(nil)
+        }
+    }
+}
