@@ -58,6 +58,12 @@ void dc_copy_guarded(const dc_layout *g, const float *src, int64_t srcStride, in
     }
 }
 
+void dc_pack_weights(const dc_layout *g, const float *w, float *packed) {
+    const int64_t rows = (int64_t)g->channels * g->taps;
+    for (int d = 0; d < g->outChannels; d++)
+        for (int64_t r = 0; r < rows; r++) packed[r * g->outChannels + d] = w[d * rows + r];
+}
+
 #define CAT_(a, b) a##b
 #define CAT(a, b) CAT_(a, b)
 #define FN(name) CAT(name, SUFFIX)
@@ -67,9 +73,11 @@ void dc_copy_guarded(const dc_layout *g, const float *src, int64_t srcStride, in
 #define VECTORS 2
 #define OUT_TILE 6
 #define CHANNEL_TILE 2
+#define PAIR_TILE 2
 #define SUFFIX _generic
 #define TILE_CASES CASE(1) CASE(2) CASE(3) CASE(4) CASE(5) CASE(6)
 #define CHANNEL_TILE_CASES CASE(1) CASE(2)
+#define PAIR_TILE_CASES CASE(1) CASE(2)
 #include "direct_conv_kernels.h"
 #undef LANES
 #undef SUFFIX
@@ -84,21 +92,27 @@ void dc_copy_guarded(const dc_layout *g, const float *src, int64_t srcStride, in
 #undef VECTORS
 #undef OUT_TILE
 #undef CHANNEL_TILE
+#undef PAIR_TILE
 #undef SUFFIX
-#undef TILE_CASES
 #undef CHANNEL_TILE_CASES
+#undef PAIR_TILE_CASES
 
+// Tiles chosen by measurement on a Sapphire Rapids core (single thread, DenseNet-40 shapes):
+// 6 output channels × 4 vectors ran the forward kernel at ~105 GFLOP/s, against ~58 for
+// 12 × 2 with the same 24 accumulators.
 #define LANES 16
-#define VECTORS 2
-#define OUT_TILE 12
+#define VECTORS 4
+#define OUT_TILE 6
 #define CHANNEL_TILE 4
+#define PAIR_TILE 2
 #define SUFFIX _avx512
-#define TILE_CASES CASE(1) CASE(2) CASE(3) CASE(4) CASE(5) CASE(6) CASE(7) CASE(8) CASE(9) CASE(10) CASE(11) CASE(12)
 #define CHANNEL_TILE_CASES CASE(1) CASE(2) CASE(3) CASE(4)
+#define PAIR_TILE_CASES CASE(1) CASE(2)
 #pragma clang attribute push(__attribute__((target("avx512f,avx512vl,avx512dq,fma,avx2"))), apply_to = function)
 #include "direct_conv_kernels.h"
 #pragma clang attribute pop
 #endif
+#undef TILE_CASES
 
 int dc_best_level(void) {
 #if defined(__x86_64__)
@@ -130,10 +144,22 @@ void dc_backward_input(int level, const dc_layout *g, const float *x, const floa
 }
 
 void dc_backward_weight(int level, const dc_layout *g, const float *x, const float *theta, const int32_t *masks,
-                        const float *dy, float *dW) {
+                        const float *dy, float *partial) {
 #if defined(__x86_64__)
-    if (level >= DC_LEVEL_AVX512) { backward_weight_avx512(g, x, theta, masks, dy, dW); return; }
-    if (level == DC_LEVEL_AVX2) { backward_weight_avx2(g, x, theta, masks, dy, dW); return; }
+    if (level >= DC_LEVEL_AVX512) { backward_weight_avx512(g, x, theta, masks, dy, partial); return; }
+    if (level == DC_LEVEL_AVX2) { backward_weight_avx2(g, x, theta, masks, dy, partial); return; }
 #endif
-    backward_weight_generic(g, x, theta, masks, dy, dW);
+    backward_weight_generic(g, x, theta, masks, dy, partial);
+}
+
+int64_t dc_weight_partial_count(const dc_layout *g) {
+    return (int64_t)g->outChannels * g->channels * g->taps * DC_MAX_LANES;
+}
+
+void dc_reduce_weight_partials(int level, const dc_layout *g, const float *partial, float *dW) {
+#if defined(__x86_64__)
+    if (level >= DC_LEVEL_AVX512) { reduce_weight_partials_avx512(g, partial, dW); return; }
+    if (level == DC_LEVEL_AVX2) { reduce_weight_partials_avx2(g, partial, dW); return; }
+#endif
+    reduce_weight_partials_generic(g, partial, dW);
 }

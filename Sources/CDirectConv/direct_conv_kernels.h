@@ -5,9 +5,8 @@
 //   OUT_TILE     output channels whose accumulators stay in registers
 //   CHANNEL_TILE input channels whose gradients stay in registers in the input-gradient kernel
 //   SUFFIX       the name suffix of this build (FN(name) appends it)
-// Register budget (AVX-512, 32 registers): forward OUT_TILE·VECTORS = 24 accumulators;
-// input gradient 3·CHANNEL_TILE·VECTORS = 24 (inputs, partial sums, gradients); weight
-// gradient OUT_TILE·2 = 24.
+//   PAIR_TILE    (input channel, tap) pairs whose weight gradients stay in registers
+// Accumulators: forward OUT_TILE·VECTORS, weight gradient OUT_TILE·PAIR_TILE.
 
 #define VF FN(vf)
 #define VI FN(vi)
@@ -19,7 +18,11 @@ static inline __attribute__((always_inline)) VI FN(load_mask)(const int32_t *p) 
 static inline __attribute__((always_inline)) VF FN(splat)(float s) { return (VF){0} + s; }
 /// The lanes of v where mask is set, zero elsewhere (bitwise, so a NaN outside the mask is dropped).
 static inline __attribute__((always_inline)) VF FN(keep)(VF v, VI mask) { return (VF)((VI)v & mask); }
-static inline __attribute__((always_inline)) VF FN(vmax)(VF a, VF b) { return __builtin_elementwise_max(a, b); }
+/// max(a, b) as a compare and select, which compiles to one vmaxps (NaN handling as x86's).
+static inline __attribute__((always_inline)) VF FN(vmax)(VF a, VF b) {
+    const VI greater = a > b;
+    return (VF)((greater & (VI)a) | (~greater & (VI)b));
+}
 static inline __attribute__((always_inline)) float FN(sum)(VF v) {
     float s = 0;
     for (int l = 0; l < LANES; l++) s += v[l];
@@ -38,13 +41,18 @@ static inline __attribute__((always_inline)) void FN(store_add)(float *dst, VF v
 static inline __attribute__((always_inline)) void FN(forward_tile)(const dc_layout *g, const int32_t *offsets, int tile,
         int d0, int pb, const float *x, const float *w, const float *theta, const int32_t *masks, float *y,
         int64_t yStride) {
-    const int taps = g->taps, rows = g->channels * taps;
+    const int taps = g->taps;
     VF acc[OUT_TILE][VECTORS];
     for (int d = 0; d < tile; d++)
         for (int v = 0; v < VECTORS; v++) acc[d][v] = FN(splat)(0);
     for (int c = 0; c < g->channels; c++) {
         const float *xc = x + (int64_t)c * g->stride + g->guard + pb;
-        const float *wc = w + (int64_t)d0 * rows + c * taps;
+        const float *wc = w + (int64_t)c * taps * g->outChannels + d0;
+        // The channels' planes lie far apart, more streams than the hardware prefetcher follows:
+        // fetch the rows this channel's next block reads.
+        for (int i = 0; i < g->kernelHeight; i++)
+            for (int k = 0; k < LANES * VECTORS + 16; k += 16)
+                __builtin_prefetch(xc + LANES * VECTORS + (i - g->kernelHeight / 2) * g->width - g->kernelWidth / 2 + k);
         for (int a = 0; a < taps; a++) {
             const VF t = FN(splat)(theta[c * taps + a]);
             const int32_t *m = masks + (int64_t)a * g->blockedPlane + pb;
@@ -52,7 +60,7 @@ static inline __attribute__((always_inline)) void FN(forward_tile)(const dc_layo
             for (int v = 0; v < VECTORS; v++)
                 xv[v] = FN(keep)(FN(vmax)(FN(load)(xc + offsets[a] + v * LANES), t), FN(load_mask)(m + v * LANES));
             for (int d = 0; d < tile; d++) {
-                const float wv = wc[(int64_t)d * rows + a];
+                const float wv = wc[a * g->outChannels + d];
                 for (int v = 0; v < VECTORS; v++) acc[d][v] += wv * xv[v];
             }
         }
@@ -83,7 +91,7 @@ static void FN(forward)(const dc_layout *g, const float *x, const float *w, cons
 static inline __attribute__((always_inline)) void FN(backward_input_tile)(const dc_layout *g, const int32_t *offsets,
         int tile, int c0, const float *x, const float *w, const float *theta, const int32_t *masks, const float *dy,
         float *dx, float *dTheta) {
-    const int taps = g->taps, rows = g->channels * taps;
+    const int taps = g->taps;
     VF thetaSums[CHANNEL_TILE][taps];
     for (int ct = 0; ct < tile; ct++)
         for (int a = 0; a < taps; a++) thetaSums[ct][a] = FN(splat)(0);
@@ -102,9 +110,9 @@ static inline __attribute__((always_inline)) void FN(backward_input_tile)(const 
             for (int d = 0; d < g->outChannels; d++) {
                 VF dyv[VECTORS];
                 for (int v = 0; v < VECTORS; v++) dyv[v] = FN(load)(dyShifted + (int64_t)d * g->stride + v * LANES);
-                const float *wd = w + (int64_t)d * rows + c0 * taps + a;
+                const float *wd = w + ((int64_t)c0 * taps + a) * g->outChannels + d;
                 for (int ct = 0; ct < tile; ct++) {
-                    const float wv = wd[ct * taps];
+                    const float wv = wd[ct * taps * g->outChannels];
                     for (int v = 0; v < VECTORS; v++) grad[ct][v] += wv * dyv[v];
                 }
             }
@@ -143,17 +151,19 @@ static void FN(backward_input)(const dc_layout *g, const float *x, const float *
     }
 }
 
-/// dW[d, r] for output channels d0 ..< d0+tile and `pairs` (≤ 2) column rows r = (c, a) from r0:
-/// Σ_p dy[d, p] · max(x[c, p+a], θ[c,a]) over the real taps.
+/// Per-lane partial sums of dW[d, r] for output channels d0 ..< d0+tile and `pairs` (≤ PAIR_TILE)
+/// column rows r = (c, a) from r0, over positions p0 ..< p1: dy[d, p] · max(x[c, p+a], θ[c,a])
+/// over the real taps, added to the LANES-wide vectors at partial[(d·rows + r)·LANES].
 static inline __attribute__((always_inline)) void FN(backward_weight_tile)(const dc_layout *g, const int32_t *offsets,
-        int tile, int d0, int r0, int pairs, const float *x, const float *theta, const int32_t *masks, const float *dy,
-        float *dW) {
+        int tile, int d0, int r0, int pairs, int p0, int p1, const float *x, const float *theta, const int32_t *masks,
+        const float *dy, float *partial) {
     const int taps = g->taps, rows = g->channels * taps;
-    VF acc[OUT_TILE][2];
-    for (int d = 0; d < tile; d++) acc[d][0] = acc[d][1] = FN(splat)(0);
-    const float *xr[2];
-    const int32_t *mr[2];
-    VF t[2];
+    VF acc[OUT_TILE][PAIR_TILE];
+    for (int d = 0; d < tile; d++)
+        for (int k = 0; k < pairs; k++) acc[d][k] = FN(load)(partial + ((int64_t)(d0 + d) * rows + r0 + k) * LANES);
+    const float *xr[PAIR_TILE];
+    const int32_t *mr[PAIR_TILE];
+    VF t[PAIR_TILE];
     for (int k = 0; k < pairs; k++) {
         const int c = (r0 + k) / taps, a = (r0 + k) % taps;
         xr[k] = x + (int64_t)c * g->stride + g->guard + offsets[a];
@@ -161,8 +171,8 @@ static inline __attribute__((always_inline)) void FN(backward_weight_tile)(const
         t[k] = FN(splat)(theta[r0 + k]);
     }
     const float *dyd = dy + g->guard + (int64_t)d0 * g->stride;
-    for (int p = 0; p < g->blockedPlane; p += LANES) {
-        VF xv[2];
+    for (int p = p0; p < p1; p += LANES) {
+        VF xv[PAIR_TILE];
         for (int k = 0; k < pairs; k++) xv[k] = FN(keep)(FN(vmax)(FN(load)(xr[k] + p), t[k]), FN(load_mask)(mr[k] + p));
         for (int d = 0; d < tile; d++) {
             const VF dyv = FN(load)(dyd + (int64_t)d * g->stride + p);
@@ -170,28 +180,47 @@ static inline __attribute__((always_inline)) void FN(backward_weight_tile)(const
         }
     }
     for (int d = 0; d < tile; d++)
-        for (int k = 0; k < pairs; k++) dW[(int64_t)(d0 + d) * rows + r0 + k] += FN(sum)(acc[d][k]);
+        for (int k = 0; k < pairs; k++) *(VF *)(partial + ((int64_t)(d0 + d) * rows + r0 + k) * LANES) = acc[d][k];
 }
 
+/// The tile of `pairs` column rows, dispatched on the output-channel tile so both are constants.
+static inline __attribute__((always_inline)) void FN(backward_weight_pairs)(const dc_layout *g, const int32_t *offsets,
+        int tile, int d0, int r0, int pairs, int p0, int p1, const float *x, const float *theta, const int32_t *masks,
+        const float *dy, float *partial) {
+    switch (tile) {
+#define CASE(n) case n: FN(backward_weight_tile)(g, offsets, n, d0, r0, pairs, p0, p1, x, theta, masks, dy, partial); break;
+        TILE_CASES
+#undef CASE
+    }
+}
+
+/// Positions per pass of the weight-gradient kernel: the output gradient of a pass (D planes of
+/// this many positions) stays in L1 while every (channel, tap) pair streams past it.
+#define WEIGHT_PASS_POSITIONS 256
+
 static void FN(backward_weight)(const dc_layout *g, const float *x, const float *theta, const int32_t *masks,
-                                const float *dy, float *dW) {
+                                const float *dy, float *partial) {
     int32_t offsets[g->taps];
     dc_tap_offsets(g, offsets);
     const int rows = g->channels * g->taps;
-    for (int d0 = 0; d0 < g->outChannels; d0 += OUT_TILE) {
-        const int tile = g->outChannels - d0 < OUT_TILE ? g->outChannels - d0 : OUT_TILE;
-        for (int r0 = 0; r0 < rows; r0 += 2) {
-            const int pairs = rows - r0 < 2 ? 1 : 2;
-            switch (tile) {
-#define CASE(n) case n: \
-                if (pairs == 2) FN(backward_weight_tile)(g, offsets, n, d0, r0, 2, x, theta, masks, dy, dW); \
-                else FN(backward_weight_tile)(g, offsets, n, d0, r0, 1, x, theta, masks, dy, dW); \
-                break;
-                TILE_CASES
+    for (int p0 = 0; p0 < g->blockedPlane; p0 += WEIGHT_PASS_POSITIONS) {
+        const int p1 = g->blockedPlane - p0 < WEIGHT_PASS_POSITIONS ? g->blockedPlane : p0 + WEIGHT_PASS_POSITIONS;
+        for (int d0 = 0; d0 < g->outChannels; d0 += OUT_TILE) {
+            const int tile = g->outChannels - d0 < OUT_TILE ? g->outChannels - d0 : OUT_TILE;
+            for (int r0 = 0; r0 < rows; r0 += PAIR_TILE) {
+                const int pairs = rows - r0 < PAIR_TILE ? rows - r0 : PAIR_TILE;
+#define CASE(n) case n: FN(backward_weight_pairs)(g, offsets, tile, d0, r0, n, p0, p1, x, theta, masks, dy, partial); break;
+                switch (pairs) { PAIR_TILE_CASES }
 #undef CASE
             }
         }
     }
+}
+
+/// dW[i] += the sum of the LANES partial sums of weight i.
+static void FN(reduce_weight_partials)(const dc_layout *g, const float *partial, float *dW) {
+    const int64_t count = (int64_t)g->outChannels * g->channels * g->taps;
+    for (int64_t i = 0; i < count; i++) dW[i] += FN(sum)(FN(load)(partial + i * LANES));
 }
 
 #undef VF

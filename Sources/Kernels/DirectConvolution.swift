@@ -31,25 +31,34 @@ public enum DirectConvolution {
         Int(layout(g).stride) * max(g.inChannels, g.outChannels)
     }
 
-    /// Scratch values: the mask table, stand-in thresholds, and each chunk's dW, db and dθ.
+    /// Scratch values: the mask table, the packed weights, stand-in thresholds, and each
+    /// chunk's dW, db and dθ, and its per-lane dW sums.
     public static func scratchCount(_ g: ConvGeometry) -> Int {
         var l = layout(g)
-        return Int(dc_mask_count(&l)) + g.columnRows + (g.weightCount + g.outChannels + g.columnRows) * parallelChunkCount
+        return Int(dc_mask_count(&l)) + g.weightCount + g.columnRows
+            + (partialSize(g) + Int(dc_weight_partial_count(&l))) * parallelChunkCount
     }
+
+    /// A chunk's dW, db and dθ.
+    private static func partialSize(_ g: ConvGeometry) -> Int { g.weightCount + g.outChannels + g.columnRows }
 
     /// The scratch buffer's parts. Without trainable thresholds the kernels still read one per
     /// tap: -infinity (the input as it is).
     private struct Scratch {
         var masks: UnsafeMutablePointer<Int32>
+        var packedWeights: UnsafePointer<Float>
         var threshold: UnsafePointer<Float>
         var partials: UnsafeMutablePointer<Float>
 
         init(_ scratch: UnsafeMutablePointer<Float>, _ layout: inout dc_layout, _ g: ConvGeometry,
-             threshold: UnsafePointer<Float>?) {
+             weight: UnsafePointer<Float>, threshold: UnsafePointer<Float>?) {
             let maskCount = Int(dc_mask_count(&layout))
             masks = UnsafeMutableRawPointer(scratch).bindMemory(to: Int32.self, capacity: maskCount)
             dc_build_masks(&layout, masks)
-            let standIn = scratch + maskCount
+            let packed = scratch + maskCount
+            dc_pack_weights(&layout, weight, packed)
+            packedWeights = UnsafePointer(packed)
+            let standIn = packed + g.weightCount
             if threshold == nil { standIn.update(repeating: -.infinity, count: g.columnRows) }
             self.threshold = threshold ?? UnsafePointer(standIn)
             partials = standIn + g.columnRows
@@ -62,7 +71,7 @@ public enum DirectConvolution {
                         guarded: UnsafeMutablePointer<Float>, scratch: UnsafeMutablePointer<Float>,
                         level: Int32 = level) {
         var l = layout(g)
-        let parts = Scratch(scratch, &l, g, threshold: threshold)
+        let parts = Scratch(scratch, &l, g, weight: weight, threshold: threshold)
         let P = g.columnCount, span = guardedCount(g)
         nonisolated(unsafe) let (x, y, guarded, bias) = (x, y, guarded, bias)
         parallelChunks(batch) { chunk, samples in
@@ -71,7 +80,7 @@ public enum DirectConvolution {
             for n in samples {
                 dc_copy_guarded(&l, x + n * inputStride, Int64(P), Int32(g.inChannels), xg)
                 let yn = y + n * outputStride
-                dc_forward(level, &l, xg, weight, parts.threshold, parts.masks, yn, Int64(P))
+                dc_forward(level, &l, xg, parts.packedWeights, parts.threshold, parts.masks, yn, Int64(P))
                 if let bias {
                     for d in 0..<g.outChannels {
                         let plane = yn + d * P
@@ -90,23 +99,25 @@ public enum DirectConvolution {
                          guardedInput: UnsafeMutablePointer<Float>, guardedGradient: UnsafeMutablePointer<Float>,
                          scratch: UnsafeMutablePointer<Float>, level: Int32 = level) {
         var l = layout(g)
-        let parts = Scratch(scratch, &l, g, threshold: threshold)
+        let parts = Scratch(scratch, &l, g, weight: weight, threshold: threshold)
         let P = g.columnCount, D = g.outChannels, span = guardedCount(g)
-        let partialSize = g.weightCount + D + g.columnRows
-        parts.partials.update(repeating: 0, count: partialSize * parallelChunkCount)
+        let partialSize = partialSize(g), laneSumsSize = Int(dc_weight_partial_count(&l))
+        let laneSums = parts.partials + partialSize * parallelChunkCount
+        parts.partials.update(repeating: 0, count: (partialSize + laneSumsSize) * parallelChunkCount)
         let needsInputPass = dx != nil || dThreshold != nil
         nonisolated(unsafe) let (x, dy, dx, guardedInput, guardedGradient) = (x, dy, dx, guardedInput, guardedGradient)
         parallelChunks(batch) { chunk, samples in
             var l = l
             let xg = guardedInput + chunk * span, dyg = guardedGradient + chunk * span
             let dW = parts.partials + chunk * partialSize, db = dW + g.weightCount, dTheta = db + D
+            let dWLanes = laneSums + chunk * laneSumsSize
             for n in samples {
                 let dyn = dy + n * outputStride
                 dc_copy_guarded(&l, x + n * inputStride, Int64(P), Int32(g.inChannels), xg)
                 dc_copy_guarded(&l, dyn, Int64(P), Int32(D), dyg)
-                dc_backward_weight(level, &l, xg, parts.threshold, parts.masks, dyg, dW)
+                dc_backward_weight(level, &l, xg, parts.threshold, parts.masks, dyg, dWLanes)
                 if needsInputPass {
-                    dc_backward_input(level, &l, xg, weight, parts.threshold, parts.masks, dyg,
+                    dc_backward_input(level, &l, xg, parts.packedWeights, parts.threshold, parts.masks, dyg,
                                       dx.map { $0 + n * dxStride }, dTheta)
                 }
                 for d in 0..<D {
@@ -115,6 +126,7 @@ public enum DirectConvolution {
                     db[d] += sum
                 }
             }
+            dc_reduce_weight_partials(level, &l, dWLanes, dW)
         }
         for chunk in 0..<parallelChunkCount {
             let dW = parts.partials + chunk * partialSize, db = dW + g.weightCount, dTheta = db + D

@@ -19,7 +19,10 @@
 #include <stdint.h>
 
 /// Positions per block: the layout rounds each plane up to a multiple of this.
-enum { DC_BLOCK = 32 };
+enum { DC_BLOCK = 64 };
+
+/// The widest vector, in floats, of any build.
+enum { DC_MAX_LANES = 16 };
 
 /// Instruction-set levels, from the portable build up.
 enum { DC_LEVEL_GENERIC = 0, DC_LEVEL_AVX2 = 1, DC_LEVEL_AVX512 = 2 };
@@ -52,19 +55,31 @@ void dc_build_masks(const dc_layout *layout, int32_t *masks);
 /// Copies `planes` planes of `plane` values, `srcStride` apart, into the guarded layout.
 void dc_copy_guarded(const dc_layout *layout, const float *src, int64_t srcStride, int32_t planes, float *dst);
 
+/// Rearranges weights (D, C, kh, kw) as (C, kh, kw, D), so that the output channels a tap
+/// feeds lie side by side: the layout the forward and input-gradient kernels read.
+void dc_pack_weights(const dc_layout *layout, const float *w, float *packed);
+
 /// Forward for one sample: y[d, p] = Σ_{c,a} w[d,c,a] · max(x[c, p+a], θ[c,a]), written to y
-/// (planes `yStride` apart). `xGuarded`: the input in the guarded layout. `w`: (D, C, kh, kw).
-void dc_forward(int level, const dc_layout *layout, const float *xGuarded, const float *w, const float *theta,
-                const int32_t *masks, float *y, int64_t yStride);
+/// (planes `yStride` apart). `xGuarded`: the input in the guarded layout.
+void dc_forward(int level, const dc_layout *layout, const float *xGuarded, const float *packedWeights,
+                const float *theta, const int32_t *masks, float *y, int64_t yStride);
 
 /// Input gradient for one sample, accumulated into dx (planes `plane` apart; NULL to skip), and the θ
 /// gradient accumulated into dTheta (C·taps values). `dyGuarded`: the output gradient in the
 /// guarded layout (D planes).
-void dc_backward_input(int level, const dc_layout *layout, const float *xGuarded, const float *w, const float *theta,
-                       const int32_t *masks, const float *dyGuarded, float *dx, float *dTheta);
+void dc_backward_input(int level, const dc_layout *layout, const float *xGuarded, const float *packedWeights,
+                       const float *theta, const int32_t *masks, const float *dyGuarded, float *dx, float *dTheta);
 
-/// Weight gradient for one sample, accumulated into dW (D, C, kh, kw).
+/// Weight gradient for one sample, accumulated as per-lane partial sums (one vector per weight)
+/// into `partial`, so that summing over a plane and over samples needs no horizontal sums;
+/// `dc_reduce_weight_partials` adds them into dW (D, C, kh, kw) once at the end.
 void dc_backward_weight(int level, const dc_layout *layout, const float *xGuarded, const float *theta,
-                        const int32_t *masks, const float *dyGuarded, float *dW);
+                        const int32_t *masks, const float *dyGuarded, float *partial);
+
+/// Values of `partial`, to be zeroed before the first sample.
+int64_t dc_weight_partial_count(const dc_layout *layout);
+
+/// dW += the lane sums of `partial`, at the same level it was accumulated with.
+void dc_reduce_weight_partials(int level, const dc_layout *layout, const float *partial, float *dW);
 
 #endif
