@@ -16,6 +16,8 @@ public struct BenchmarkResult: Codable, Sendable {
     public var medianMilliseconds: Double
     public var gflopsPerSecond: Double
     public var peakMemoryMB: Double
+    /// How much the peak grew over the timed steps, after warm-up: 0 for a run whose memory is flat.
+    public var peakGrowthMB: Double
 }
 
 public enum Benchmark {
@@ -82,24 +84,28 @@ public enum Benchmark {
         var results: [BenchmarkResult] = []
         for (kind, samples, gflop) in [("train", batch, stepGFLOP), ("infer", batch, forwardGFLOP), ("latency", 1, forwardGFLOP)] {
             resetPeakMemory()
-            let seconds = medianSeconds(steps: steps, warmup: warmup) {
+            var peakAfterWarmup = 0.0
+            let seconds = medianSeconds(steps: steps, warmup: warmup, afterWarmup: { peakAfterWarmup = peakMemoryMB() }) {
                 switch kind {
                 case "train": trainStep()
                 case "infer": _ = model.forward(x, .inference)
                 default: _ = model.forward(single, .inference)
                 }
             }
+            let peak = peakMemoryMB()
             let r = BenchmarkResult(workload: "\(name) \(kind)", activation: activation, batch: samples,
                                     samplesPerSecond: Double(samples) / seconds, medianMilliseconds: seconds * 1000,
-                                    gflopsPerSecond: gflop * Double(samples) / seconds, peakMemoryMB: peakMemoryMB())
+                                    gflopsPerSecond: gflop * Double(samples) / seconds, peakMemoryMB: peak,
+                                    peakGrowthMB: peak - peakAfterWarmup)
             log(format(r))
             results.append(r)
         }
         return results
     }
 
-    static func medianSeconds(steps: Int, warmup: Int, _ body: () -> Void) -> Double {
+    static func medianSeconds(steps: Int, warmup: Int, afterWarmup: () -> Void = {}, _ body: () -> Void) -> Double {
         for _ in 0..<warmup { body() }
+        afterWarmup()
         var times: [Double] = []
         for _ in 0..<max(1, steps) {
             let start = DispatchTime.now().uptimeNanoseconds
@@ -110,8 +116,9 @@ public enum Benchmark {
     }
 
     public static func format(_ r: BenchmarkResult) -> String {
-        String(format: "%-24@ %-9@ batch %4d  %9.1f samples/s  %9.2f ms  %6.1f GFLOP/s  peak %6.0f MB",
-               r.workload, r.activation, r.batch, r.samplesPerSecond, r.medianMilliseconds, r.gflopsPerSecond, r.peakMemoryMB)
+        String(format: "%-24@ %-9@ batch %4d  %9.1f samples/s  %9.2f ms  %6.1f GFLOP/s  peak %6.0f MB (+%.0f)",
+               r.workload, r.activation, r.batch, r.samplesPerSecond, r.medianMilliseconds, r.gflopsPerSecond, r.peakMemoryMB,
+               r.peakGrowthMB)
     }
 
     /// Resident-set high-water mark of this process (VmHWM).

@@ -9,10 +9,9 @@ public final class MaxPool: Layer {
     public let dimensions: SpatialDimensions
     public let kernelSize: Int
     public let stride: Int
-    private var inputShape: [Int] = []
+    private var input = Tensor()
     private let output = Tensor()
     private let inputGradient = Tensor()
-    private var argmax: [Int32] = []
 
     public init(_ dimensions: SpatialDimensions, kernelSize: Int, stride: Int? = nil) {
         self.dimensions = dimensions
@@ -31,21 +30,16 @@ public final class MaxPool: Layer {
 
     public func forward(_ x: Tensor, _ context: RunContext) -> Tensor {
         let g = geometry(x.shape)
-        inputShape = x.shape
+        input = x
         output.resize(to: dimensions == .one ? [x.shape[0], x.shape[1], g.outWidth] : [x.shape[0], x.shape[1], g.outHeight, g.outWidth])
-        if argmax.count != output.count { argmax = [Int32](repeating: 0, count: output.count) }
-        argmax.withUnsafeMutableBufferPointer {
-            maxPoolForward(x: x.pointer, planes: x.shape[0] * x.shape[1], g, y: output.pointer, argmax: $0.baseAddress!)
-        }
+        maxPoolForward(x: x.pointer, planes: x.shape[0] * x.shape[1], g, y: output.pointer)
         return output
     }
 
     public func backward(_ dy: Tensor) -> Tensor {
-        inputGradient.resize(to: inputShape)
-        argmax.withUnsafeBufferPointer {
-            maxPoolBackward(dy: dy.pointer, argmax: $0.baseAddress!, planes: inputShape[0] * inputShape[1], geometry(inputShape),
-                            dx: inputGradient.pointer)
-        }
+        inputGradient.resize(to: input.shape)
+        maxPoolBackward(x: input.pointer, y: output.pointer, dy: dy.pointer, planes: input.shape[0] * input.shape[1],
+                        geometry(input.shape), dx: inputGradient.pointer)
         return inputGradient
     }
 }

@@ -36,19 +36,14 @@ import Testing
             inputs: ["x": randomValues(rows * length, &rng)], differentiable: ["x"],
             forward: { v in
                 var y = [Double](repeating: 0, count: rows * out)
-                var arg = [Int32](repeating: 0, count: rows * out)
-                withPointers(&y) { yp in arg.withUnsafeMutableBufferPointer {
-                    maxPoolForward(x: v["x"]!, planes: rows, .oneD(length: length, kernel: kernel, stride: stride), y: yp, argmax: $0.baseAddress!)
-                } }
+                withPointers(&y) { maxPoolForward(x: v["x"]!, planes: rows, .oneD(length: length, kernel: kernel, stride: stride), y: $0) }
                 return y
             },
             backward: { v, dy in
                 var y = [Double](repeating: 0, count: rows * out), dx = [Double](repeating: 0, count: rows * length)
-                var arg = [Int32](repeating: 0, count: rows * out)
-                withPointers(&y) { yp in arg.withUnsafeMutableBufferPointer {
-                    maxPoolForward(x: v["x"]!, planes: rows, .oneD(length: length, kernel: kernel, stride: stride), y: yp, argmax: $0.baseAddress!)
-                } }
-                withPointers(&dx) { maxPoolBackward(dy: dy, argmax: arg, planes: rows, .oneD(length: length, kernel: kernel, stride: stride), dx: $0) }
+                let g = PoolGeometry.oneD(length: length, kernel: kernel, stride: stride)
+                withPointers(&y) { maxPoolForward(x: v["x"]!, planes: rows, g, y: $0) }
+                withPointers(&dx) { maxPoolBackward(x: v["x"]!, y: y, dy: dy, planes: rows, g, dx: $0) }
                 return ["x": dx]
             })
         #expect(check.run() == [])

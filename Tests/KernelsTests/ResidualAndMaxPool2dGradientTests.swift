@@ -11,45 +11,39 @@ import Testing
         let (planes, h, w) = (3, 7, 6)
         let (oh, ow) = ((h - kernel) / stride + 1, (w - kernel) / stride + 1)
         var rng = RNG(seed: 21)
-        func pool(_ x: UnsafePointer<Double>, _ y: inout [Double]) -> [Int32] {
-            var arg = [Int32](repeating: 0, count: planes * oh * ow)
-            withPointers(&y) { yp in arg.withUnsafeMutableBufferPointer {
-                maxPoolForward(x: x, planes: planes, .square(height: h, width: w, kernel: kernel, stride: stride),
-                               y: yp, argmax: $0.baseAddress!)
-            } }
-            return arg
-        }
+        let g = PoolGeometry.square(height: h, width: w, kernel: kernel, stride: stride)
         let check = GradientCheck(
             inputs: ["x": randomValues(planes * h * w, &rng)], differentiable: ["x"],
             forward: { v in
                 var y = [Double](repeating: 0, count: planes * oh * ow)
-                _ = pool(v["x"]!, &y)
+                withPointers(&y) { maxPoolForward(x: v["x"]!, planes: planes, g, y: $0) }
                 return y
             },
             backward: { v, dy in
                 var y = [Double](repeating: 0, count: planes * oh * ow), dx = [Double](repeating: 0, count: planes * h * w)
-                let arg = pool(v["x"]!, &y)
-                withPointers(&dx) {
-                    maxPoolBackward(dy: dy, argmax: arg, planes: planes, .square(height: h, width: w, kernel: kernel, stride: stride),
-                                    dx: $0)
-                }
+                withPointers(&y) { maxPoolForward(x: v["x"]!, planes: planes, g, y: $0) }
+                withPointers(&dx) { maxPoolBackward(x: v["x"]!, y: y, dy: dy, planes: planes, g, dx: $0) }
                 return ["x": dx]
             })
         #expect(check.run() == [])
     }
 
+    /// The maximum of each window, a NaN winning; the gradient goes to the first tap holding it.
     @Test func maxPool2dPicksTheWindowMaximum() {
         let x: [Double] = [1, 5, 2, 0,
                            3, 4, 9, 8,
                            -1, -2, 7, 7,
-                           -3, -4, 6, 7]
-        var y = [Double](repeating: 0, count: 4)
-        var arg = [Int32](repeating: 0, count: 4)
-        withPointers(&y) { yp in arg.withUnsafeMutableBufferPointer {
-            maxPoolForward(x: x, planes: 1, .square(height: 4, width: 4, kernel: 2, stride: 2), y: yp, argmax: $0.baseAddress!)
-        } }
-        #expect(y == [5, 9, -1, 7])
-        #expect(arg == [1, 6, 8, 10], "ties go to the first maximum")
+                           -3, -4, .nan, 7]
+        let g = PoolGeometry.square(height: 4, width: 4, kernel: 2, stride: 2)
+        var y = [Double](repeating: 0, count: 4), dx = [Double](repeating: 0, count: 16)
+        withPointers(&y) { maxPoolForward(x: x, planes: 1, g, y: $0) }
+        #expect(Array(y[0..<3]) == [5, 9, -1] && y[3].isNaN)
+        let reference = y
+        withPointers(&dx) { maxPoolBackward(x: x, y: reference, dy: [1, 2, 3, 4], planes: 1, g, dx: $0) }
+        #expect(dx == [0, 1, 0, 0,
+                       0, 0, 2, 0,
+                       3, 0, 0, 0,
+                       0, 0, 4, 0], "the gradient goes to the first maximum; a NaN is its window's maximum")
     }
 
     /// y = a + b: each term receives dy; the same kernel sums the two paths' gradients.
