@@ -21,11 +21,11 @@ let package = Package(
         .systemLibrary(name: "CICU", path: "Sources/CICU", pkgConfig: "icu-i18n",
                        providers: [.apt(["libicu-dev"])]),
         .target(name: "CICUShim", dependencies: ["CICU"]),
-        // Vectorised direct kernels for skinny convolutions, built per instruction set and picked at run time.
-        .target(name: "CDirectConv"),
+        // Vectorised C kernels (direct skinny convolutions, column rows), built per instruction set and picked at run time.
+        .target(name: "CKernels"),
 
         .target(name: "Tensor"),
-        .target(name: "Kernels", dependencies: ["Tensor", "CBLAS", "CDirectConv"]),
+        .target(name: "Kernels", dependencies: ["Tensor", "CBLAS", "CKernels"]),
         .target(name: "NN", dependencies: ["Tensor", "Kernels"]),
         .target(name: "Models", dependencies: ["Tensor", "Kernels", "NN"]),
         .target(name: "Archive", dependencies: ["CZlib"]),
@@ -42,7 +42,7 @@ let package = Package(
         ]),
 
         .testTarget(name: "TensorTests", dependencies: ["TestSupport", "Tensor"]),
-        .testTarget(name: "KernelsTests", dependencies: ["TestSupport", "Tensor", "Kernels", "CDirectConv"]),
+        .testTarget(name: "KernelsTests", dependencies: ["TestSupport", "Tensor", "Kernels", "CKernels"]),
         .testTarget(name: "NNTests", dependencies: ["TestSupport", "Tensor", "Kernels", "NN"]),
         .testTarget(name: "ModelsTests", dependencies: ["TestSupport", "Tensor", "NN", "Models"]),
         .testTarget(name: "ArchiveTests", dependencies: ["TestSupport", "Archive", "CZlib"]),

@@ -180,7 +180,7 @@ public func buildColumns<T: BLASFloat>(_ x: UnsafePointer<T>, channel c: Int, th
                 let src = xc + (oy * g.strideHeight - g.padHeight + i) * g.inWidth - g.padWidth + j
                 if xs.lowerBound > 0 { dst.update(repeating: 0, count: xs.lowerBound) }
                 if g.strideWidth == 1 {
-                    for ox in xs { dst[ox] = max(src[ox], t) }
+                    activateRow(src + xs.lowerBound, threshold: t, into: dst + xs.lowerBound, count: xs.count)
                 } else {
                     for ox in xs { dst[ox] = max(src[ox * g.strideWidth], t) }
                 }
@@ -215,16 +215,24 @@ public func scatterColumnGradient<T: BLASFloat>(_ dcol: UnsafePointer<T>, rowStr
                     let t = threshold[r]
                     if let dx {
                         let dst = dx + base
-                        for ox in xs {
-                            let k = ox * g.strideWidth
-                            if src[k] > t { dst[k] += grow[ox] } else { clamped += grow[ox] }
+                        if g.strideWidth == 1 {
+                            clamped += scatterRow(src + xs.lowerBound, threshold: t, gradient: grow + xs.lowerBound,
+                                                  into: dst + xs.lowerBound, count: xs.count)
+                        } else {
+                            for ox in xs {
+                                let k = ox &* g.strideWidth
+                                if src[k] > t { dst[k] += grow[ox] } else { clamped += grow[ox] }
+                            }
                         }
+                    } else if g.strideWidth == 1 {
+                        clamped += scatterRow(src + xs.lowerBound, threshold: t, gradient: grow + xs.lowerBound, into: nil,
+                                              count: xs.count)
                     } else {
-                        for ox in xs where src[ox * g.strideWidth] <= t { clamped += grow[ox] }
+                        for ox in xs where src[ox &* g.strideWidth] <= t { clamped += grow[ox] }
                     }
                 } else if let dx {
                     let dst = dx + base
-                    for ox in xs { dst[ox * g.strideWidth] += grow[ox] }
+                    for ox in xs { dst[ox &* g.strideWidth] += grow[ox] }
                 }
             }
             if let dThreshold { dThreshold[r] += clamped }

@@ -1,19 +1,15 @@
-import CDirectConv
+import CKernels
 
 /// The column-free path for skinny "same" convolutions (`ConvSchedule.direct`): a dense block's
 /// 3×3 convolutions add 12 channels each, so the GEMM of an im2col formulation has M = 12 and
 /// is bound by writing and re-reading a column matrix nine times the input. The C kernels in
-/// CDirectConv keep a tile of outputs in registers instead and apply the input activation
+/// CKernels keep a tile of outputs in registers instead and apply the input activation
 /// (ReLU, ConvReLU thresholds or none) per tap as they load. Float only.
 ///
 /// The cores take samples in turn. Each chunk copies its sample's input (and, backward, output
 /// gradient) into a guarded buffer whose padding keeps every shifted load in bounds, and sums
 /// dW, db and dθ into its own slice of the scratch buffer; the slices are added at the end.
 public enum DirectConvolution {
-    /// The instruction-set level the kernels run at: the best this CPU has (`DC_LEVEL_AVX512`,
-    /// `DC_LEVEL_AVX2` or `DC_LEVEL_GENERIC`). The kernels take a level so tests can run the lower ones.
-    public static let level = dc_best_level()
-
     /// Whether `g` has the shape the kernels handle: stride 1, odd kernel, padding half the kernel.
     public static func supports(_ g: ConvGeometry) -> Bool {
         dc_supports(Int32(g.kernelHeight), Int32(g.kernelWidth), Int32(g.padHeight), Int32(g.padWidth),
@@ -69,7 +65,7 @@ public enum DirectConvolution {
                         threshold: UnsafePointer<Float>?, _ g: ConvGeometry, batch: Int,
                         y: UnsafeMutablePointer<Float>, outputStride: Int,
                         guarded: UnsafeMutablePointer<Float>, scratch: UnsafeMutablePointer<Float>,
-                        level: Int32 = level) {
+                        level: Int32 = VectorKernels.level) {
         var l = layout(g)
         let parts = Scratch(scratch, &l, g, weight: weight, threshold: threshold)
         let P = g.columnCount, span = guardedCount(g)
@@ -97,7 +93,7 @@ public enum DirectConvolution {
                          dWeight: UnsafeMutablePointer<Float>, dBias: UnsafeMutablePointer<Float>?,
                          dThreshold: UnsafeMutablePointer<Float>?,
                          guardedInput: UnsafeMutablePointer<Float>, guardedGradient: UnsafeMutablePointer<Float>,
-                         scratch: UnsafeMutablePointer<Float>, level: Int32 = level) {
+                         scratch: UnsafeMutablePointer<Float>, level: Int32 = VectorKernels.level) {
         var l = layout(g)
         let parts = Scratch(scratch, &l, g, weight: weight, threshold: threshold)
         let P = g.columnCount, D = g.outChannels, span = guardedCount(g)

@@ -18,6 +18,24 @@ public func transposeOneHotWeight<T: BLASFloat>(_ weight: UnsafePointer<T>, outC
     }
 }
 
+/// dst (columns × rows) = srcᵀ for a row-major src (rows × columns), in square tiles small enough
+/// that the tile's source rows and destination rows both stay in L1: a plain loop writes (or
+/// reads) one element per cache line across the whole matrix.
+@inlinable
+func transposeMatrix<T: BLASFloat>(_ src: UnsafePointer<T>, rows: Int, columns: Int, into dst: UnsafeMutablePointer<T>) {
+    let tile = 32
+    for r0 in stride(from: 0, to: rows, by: tile) {
+        let r1 = min(rows, r0 + tile)
+        for c0 in stride(from: 0, to: columns, by: tile) {
+            let c1 = min(columns, c0 + tile)
+            for c in c0..<c1 {
+                let row = dst + c &* rows
+                for r in r0..<r1 { row[r] = src[r &* columns &+ c] }
+            }
+        }
+    }
+}
+
 @inlinable
 public func oneHotConvForward<T: BLASFloat>(indices: UnsafePointer<Int32>, batch: Int, length: Int,
                                             weightTransposed: UnsafePointer<T>, bias: UnsafePointer<T>?,
@@ -30,10 +48,7 @@ public func oneHotConvForward<T: BLASFloat>(indices: UnsafePointer<Int32>, batch
         for n in samples {
             gatherColumns(indices + n * length, outLength: outLength, weightTransposed: weightTransposed, bias: bias,
                           outChannels: D, kernel: kernel, into: transposed)
-            let yn = y + n * D * outLength
-            for p in 0..<outLength {
-                for d in 0..<D { yn[d * outLength + p] = transposed[p * D + d] }
-            }
+            transposeMatrix(transposed, rows: outLength, columns: D, into: y + n * D * outLength)
         }
     }
 }
@@ -80,10 +95,7 @@ public func oneHotConvBackward<T: BLASFloat>(indices: UnsafePointer<Int32>, batc
         let gradient = gradientScratch + chunk * blockSize
         let transposed = transposeScratch + chunk * outLength * D
         for n in samples {
-            let dyn = dy + n * D * outLength
-            for d in 0..<D {
-                for p in 0..<outLength { transposed[p * D + d] = dyn[d * outLength + p] }
-            }
+            transposeMatrix(dy + n * D * outLength, rows: D, columns: outLength, into: transposed)
             let idx = indices + n * length
             for p in 0..<outLength {
                 let row = transposed + p * D

@@ -1,3 +1,4 @@
+#include "column_rows.h"
 #include "direct_conv.h"
 
 #include <string.h>
@@ -79,6 +80,9 @@ void dc_pack_weights(const dc_layout *g, const float *w, float *packed) {
 #define CHANNEL_TILE_CASES CASE(1) CASE(2)
 #define PAIR_TILE_CASES CASE(1) CASE(2)
 #include "direct_conv_kernels.h"
+#include "column_row_kernels.h"
+#undef VF
+#undef VI
 #undef LANES
 #undef SUFFIX
 
@@ -87,6 +91,9 @@ void dc_pack_weights(const dc_layout *g, const float *w, float *packed) {
 #define SUFFIX _avx2
 #pragma clang attribute push(__attribute__((target("avx2,fma"))), apply_to = function)
 #include "direct_conv_kernels.h"
+#include "column_row_kernels.h"
+#undef VF
+#undef VI
 #pragma clang attribute pop
 #undef LANES
 #undef VECTORS
@@ -110,6 +117,9 @@ void dc_pack_weights(const dc_layout *g, const float *w, float *packed) {
 #define PAIR_TILE_CASES CASE(1) CASE(2)
 #pragma clang attribute push(__attribute__((target("avx512f,avx512vl,avx512dq,fma,avx2"))), apply_to = function)
 #include "direct_conv_kernels.h"
+#include "column_row_kernels.h"
+#undef VF
+#undef VI
 #pragma clang attribute pop
 #endif
 #undef TILE_CASES
@@ -162,4 +172,20 @@ void dc_reduce_weight_partials(int level, const dc_layout *g, const float *parti
     if (level == DC_LEVEL_AVX2) { reduce_weight_partials_avx2(g, partial, dW); return; }
 #endif
     reduce_weight_partials_generic(g, partial, dW);
+}
+
+void cr_build_row(int level, const float *src, float threshold, float *dst, int64_t count) {
+#if defined(__x86_64__)
+    if (level >= DC_LEVEL_AVX512) { build_row_avx512(src, threshold, dst, count); return; }
+    if (level == DC_LEVEL_AVX2) { build_row_avx2(src, threshold, dst, count); return; }
+#endif
+    build_row_generic(src, threshold, dst, count);
+}
+
+float cr_scatter_row(int level, const float *src, float threshold, const float *gradient, float *dst, int64_t count) {
+#if defined(__x86_64__)
+    if (level >= DC_LEVEL_AVX512) return scatter_row_avx512(src, threshold, gradient, dst, count);
+    if (level == DC_LEVEL_AVX2) return scatter_row_avx2(src, threshold, gradient, dst, count);
+#endif
+    return scatter_row_generic(src, threshold, gradient, dst, count);
 }

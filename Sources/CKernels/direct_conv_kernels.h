@@ -1,5 +1,5 @@
-// The direct convolution kernels, written once and included by direct_conv.c for each
-// instruction set. The includer defines:
+// The direct convolution kernels and the vector helpers, written once and included by kernels.c
+// for each instruction set. The includer defines:
 //   LANES        floats per vector (16 for AVX-512, 8 for AVX2, 4 for SSE2)
 //   VECTORS      vectors per block of output positions in the forward kernel
 //   OUT_TILE     output channels whose accumulators stay in registers
@@ -222,6 +222,3 @@ static void FN(reduce_weight_partials)(const dc_layout *g, const float *partial,
     const int64_t count = (int64_t)g->outChannels * g->channels * g->taps;
     for (int64_t i = 0; i < count; i++) dW[i] += FN(sum)(FN(load)(partial + i * LANES));
 }
-
-#undef VF
-#undef VI

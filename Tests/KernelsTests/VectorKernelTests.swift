@@ -1,4 +1,4 @@
-import CDirectConv
+import CKernels
 import Kernels
 import Tensor
 import TestSupport
@@ -97,7 +97,7 @@ import Testing
         for input in Input.allCases {
             let expected = Self.run(c, input, x: x, w: w, b: b, theta: theta, dy: dy, schedule: .grouped(samples: c.batch),
                                     level: 0)
-            for level in Int32(DC_LEVEL_GENERIC)...DirectConvolution.level {
+            for level in Int32(DC_LEVEL_GENERIC)...VectorKernels.level {
                 let actual = Self.run(c, input, x: x, w: w, b: b, theta: theta, dy: dy, schedule: .direct, level: level)
                 for name in expected.keys.sorted() {
                     #expect(mismatch(actual[name]!, expected[name]!, Tolerance(absolute: 1e-4, relative: 1e-4),
@@ -122,6 +122,31 @@ extension Optional where Wrapped == [Float] {
         switch self {
         case .some(let a): a.withUnsafeBufferPointer { body($0.baseAddress!) }
         case .none: body(nil)
+        }
+    }
+}
+
+/// The column-row kernels of the im2col path against a scalar loop, at every level, with
+/// lengths that leave a tail after the last full vector.
+@Suite struct ColumnRowKernelTests {
+    @Test(arguments: [1, 15, 37, 200])
+    func matchScalarLoops(count: Int) {
+        var rng = RNG(seed: UInt64(count), stream: "rows")
+        let x = (0..<count).map { _ in Float(rng.normal()) }, gradient = (0..<count).map { _ in Float(rng.normal()) }
+        let threshold: Float = 0.3
+        let expectedRow = x.map { max($0, threshold) }
+        var expectedDx = [Float](repeating: 1, count: count), expectedClamped: Float = 0
+        for i in 0..<count {
+            if x[i] > threshold { expectedDx[i] += gradient[i] } else { expectedClamped += gradient[i] }
+        }
+        for level in Int32(DC_LEVEL_GENERIC)...VectorKernels.level {
+            var row = [Float](repeating: 0, count: count), dx = [Float](repeating: 1, count: count)
+            cr_build_row(level, x, threshold, &row, Int64(count))
+            let clamped = cr_scatter_row(level, x, threshold, gradient, &dx, Int64(count))
+            let clampedOnly = cr_scatter_row(level, x, threshold, gradient, nil, Int64(count))
+            #expect(row == expectedRow, "level \(level)")
+            #expect(dx == expectedDx, "level \(level)")
+            #expect(abs(clamped - expectedClamped) <= 1e-5 * max(1, abs(expectedClamped)) && clamped == clampedOnly, "level \(level)")
         }
     }
 }

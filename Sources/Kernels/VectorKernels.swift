@@ -1,0 +1,36 @@
+import CKernels
+
+/// The C kernels of CKernels, compiled for AVX-512, AVX2 and baseline x86-64: Swift builds its
+/// own loops for baseline x86-64 only, so the hot Float loops that must vectorise live there.
+public enum VectorKernels {
+    /// The instruction-set level the C kernels run at: the best this CPU has (`DC_LEVEL_AVX512`,
+    /// `DC_LEVEL_AVX2` or `DC_LEVEL_GENERIC`). Kernels take a level so tests can run the lower ones.
+    public static let level = dc_best_level()
+}
+
+/// dst[i] = max(src[i], threshold): a column row of the im2col path.
+@inlinable
+func activateRow<T: BLASFloat>(_ src: UnsafePointer<T>, threshold: T, into dst: UnsafeMutablePointer<T>, count: Int) {
+    if T.self == Float.self {
+        cr_build_row(VectorKernels.level, asFloat(src), unsafeBitCast(threshold, to: Float.self), asFloat(dst), Int64(count))
+    } else {
+        for i in 0..<count { dst[i] = max(src[i], threshold) }
+    }
+}
+
+/// The gradient of a column row: where src[i] > threshold it goes to dx (when given), elsewhere
+/// it is summed into the returned threshold gradient.
+@inlinable
+func scatterRow<T: BLASFloat>(_ src: UnsafePointer<T>, threshold: T, gradient: UnsafePointer<T>,
+                              into dx: UnsafeMutablePointer<T>?, count: Int) -> T {
+    if T.self == Float.self {
+        let clamped = cr_scatter_row(VectorKernels.level, asFloat(src), unsafeBitCast(threshold, to: Float.self),
+                                     asFloat(gradient), dx.map { asFloat($0) }, Int64(count))
+        return unsafeBitCast(clamped, to: T.self)
+    }
+    var clamped: T = 0
+    for i in 0..<count {
+        if src[i] > threshold { dx?[i] += gradient[i] } else { clamped += gradient[i] }
+    }
+    return clamped
+}
