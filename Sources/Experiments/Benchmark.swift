@@ -25,52 +25,29 @@ public enum Benchmark {
     static let charCNNForwardGFLOP = 0.741, charCNNStepGFLOP = 1.969
     static let denseNetForwardGFLOP = 0.566, denseNetStepGFLOP = 1.696
 
-    public static func run(workloads: [String], steps: Int, warmup: Int, log: (String) -> Void) -> [BenchmarkResult] {
-        var results: [BenchmarkResult] = []
-        for workload in workloads {
-            for convReLU in [false, true] {
-                switch workload {
-                case "charcnn":
-                    var c = CharCNNConfiguration.small(alphabetSize: 70, length: 1014, classes: 4)
-                    c.activation = convReLU ? .convReLU : .relu
-                    let model = CharCNN(c)
-                    let input = { (n: Int) -> Tensor in
-                        var rng = RNG(seed: 1, stream: "bench")
-                        let t = Tensor(shape: [n, 1014])
-                        for i in 0..<t.count { t[i] = Float(rng.int(below: 71) - 1) }
-                        return t
-                    }
-                    results += measure("charcnn-small", convReLU, model, input(128), input(1), batch: 128,
-                                       forwardGFLOP: charCNNForwardGFLOP, stepGFLOP: charCNNStepGFLOP, steps: steps, warmup: warmup, log: log)
-                case "densenet":
-                    let activation = convReLU ? ImageActivation(.convReLU, placement: .firstBlock) : .relu
-                    let model = DenseNet(configuration: .denseNet40(classes: 10, activation: activation))
-                    let input = { (n: Int) -> Tensor in
-                        var rng = RNG(seed: 1, stream: "bench")
-                        let t = Tensor(shape: [n, 3, 32, 32])
-                        for i in 0..<t.count { t[i] = Float(rng.normal()) }
-                        return t
-                    }
-                    results += measure("densenet40", convReLU, model, input(64), input(1), batch: 64,
-                                       forwardGFLOP: denseNetForwardGFLOP, stepGFLOP: denseNetStepGFLOP, steps: steps, warmup: warmup, log: log)
-                default:
-                    log("unknown workload '\(workload)' (charcnn, densenet)")
-                }
-            }
-        }
-        return results
-    }
+    /// One model under test, with its inputs and a training step that reuses its buffers.
+    final class Subject {
+        let workload: String
+        let activation: String
+        let model: Classifier
+        let x: Tensor, single: Tensor
+        let batch: Int
+        let forwardGFLOP: Double, stepGFLOP: Double
+        private let optimizer = SGD(momentum: 0.9)
+        private let parameters: [NamedParameter]
+        private let labels: [Int32]
+        private let probabilities = Tensor(), dLogits = Tensor()
+        private var step = 0
 
-    private static func measure(_ name: String, _ convReLU: Bool, _ model: Classifier, _ x: Tensor, _ single: Tensor,
-                                batch: Int, forwardGFLOP: Double, stepGFLOP: Double, steps: Int, warmup: Int,
-                                log: (String) -> Void) -> [BenchmarkResult] {
-        let activation = convReLU ? "convrelu" : "relu"
-        InitializationScheme(weights: .heNormal, thresholds: .gaussian(std: 0.05)).apply(to: model.parameters, seed: 1)
-        let optimizer = SGD(momentum: 0.9)
-        let parameters = model.parameters
-        let labels = (0..<batch).map { Int32($0 % model.classes) }
-        let probabilities = Tensor(), dLogits = Tensor()
-        var step = 0
+        init(workload: String, activation: String, model: Classifier, x: Tensor, single: Tensor, forwardGFLOP: Double,
+             stepGFLOP: Double) {
+            (self.workload, self.activation, self.model, self.x, self.single) = (workload, activation, model, x, single)
+            (batch, self.forwardGFLOP, self.stepGFLOP) = (x.shape[0], forwardGFLOP, stepGFLOP)
+            InitializationScheme(weights: .heNormal, thresholds: .gaussian(std: 0.05)).apply(to: model.parameters, seed: 1)
+            parameters = model.parameters
+            labels = (0..<batch).map { Int32($0 % model.classes) }
+        }
+
         func trainStep() {
             let logits = model.forward(x, RunContext(training: true, seed: 1, step: step))
             probabilities.resize(to: logits.shape)
@@ -81,38 +58,87 @@ public enum Benchmark {
             optimizer.step(parameters, learningRate: 1e-4)
             step += 1
         }
+
+        func run(_ kind: String) {
+            switch kind {
+            case "train": trainStep()
+            case "infer": _ = model.forward(x, .inference)
+            default: _ = model.forward(single, .inference)
+            }
+        }
+    }
+
+    /// Measures each workload with each of `activations` ("relu", "convrelu"). The models of a
+    /// workload are timed step by step in turn, as the PyTorch reference does, so that the
+    /// machine's noise hits them alike and their ratio holds; the peak memory is then that of
+    /// all of them (time one activation for one model's peak).
+    public static func run(workloads: [String], activations: [String], steps: Int, warmup: Int,
+                           log: (String) -> Void) -> [BenchmarkResult] {
         var results: [BenchmarkResult] = []
-        for (kind, samples, gflop) in [("train", batch, stepGFLOP), ("infer", batch, forwardGFLOP), ("latency", 1, forwardGFLOP)] {
-            resetPeakMemory()
-            var peakAfterWarmup = 0.0
-            let seconds = medianSeconds(steps: steps, warmup: warmup, afterWarmup: { peakAfterWarmup = peakMemoryMB() }) {
-                switch kind {
-                case "train": trainStep()
-                case "infer": _ = model.forward(x, .inference)
-                default: _ = model.forward(single, .inference)
+        for workload in workloads {
+            let subjects = activations.compactMap { subject(workload, $0, log: log) }
+            for kind in ["train", "infer", "latency"] {
+                resetPeakMemory()
+                for _ in 0..<warmup { for s in subjects { s.run(kind) } }
+                let peakAfterWarmup = peakMemoryMB()
+                var times = [[Double]](repeating: [], count: subjects.count)
+                for _ in 0..<max(1, steps) {
+                    for (i, s) in subjects.enumerated() {
+                        let start = DispatchTime.now().uptimeNanoseconds
+                        s.run(kind)
+                        times[i].append(Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9)
+                    }
+                }
+                let peak = peakMemoryMB()
+                for (i, s) in subjects.enumerated() {
+                    let seconds = times[i].sorted()[times[i].count / 2]
+                    let samples = kind == "latency" ? 1 : s.batch
+                    let gflop = kind == "train" ? s.stepGFLOP : s.forwardGFLOP
+                    let r = BenchmarkResult(workload: "\(s.workload) \(kind)", activation: s.activation, batch: samples,
+                                            samplesPerSecond: Double(samples) / seconds, medianMilliseconds: seconds * 1000,
+                                            gflopsPerSecond: gflop * Double(samples) / seconds, peakMemoryMB: peak,
+                                            peakGrowthMB: peak - peakAfterWarmup)
+                    log(format(r))
+                    results.append(r)
                 }
             }
-            let peak = peakMemoryMB()
-            let r = BenchmarkResult(workload: "\(name) \(kind)", activation: activation, batch: samples,
-                                    samplesPerSecond: Double(samples) / seconds, medianMilliseconds: seconds * 1000,
-                                    gflopsPerSecond: gflop * Double(samples) / seconds, peakMemoryMB: peak,
-                                    peakGrowthMB: peak - peakAfterWarmup)
-            log(format(r))
-            results.append(r)
         }
         return results
     }
 
-    static func medianSeconds(steps: Int, warmup: Int, afterWarmup: () -> Void = {}, _ body: () -> Void) -> Double {
-        for _ in 0..<warmup { body() }
-        afterWarmup()
-        var times: [Double] = []
-        for _ in 0..<max(1, steps) {
-            let start = DispatchTime.now().uptimeNanoseconds
-            body()
-            times.append(Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9)
+    /// The model of `workload` with `activation`, or nil (after saying why) for unknown names.
+    static func subject(_ workload: String, _ activation: String, log: (String) -> Void) -> Subject? {
+        guard activation == "relu" || activation == "convrelu" else {
+            log("unknown activation '\(activation)' (relu, convrelu)")
+            return nil
         }
-        return times.sorted()[times.count / 2]
+        let convReLU = activation == "convrelu"
+        var rng = RNG(seed: 1, stream: "bench")
+        switch workload {
+        case "charcnn":
+            var c = CharCNNConfiguration.small(alphabetSize: 70, length: 1014, classes: 4)
+            c.activation = convReLU ? .convReLU : .relu
+            let input = { (n: Int) -> Tensor in
+                let t = Tensor(shape: [n, 1014])
+                for i in 0..<t.count { t[i] = Float(rng.int(below: 71) - 1) }
+                return t
+            }
+            return Subject(workload: "charcnn-small", activation: activation, model: CharCNN(c), x: input(128), single: input(1),
+                           forwardGFLOP: charCNNForwardGFLOP, stepGFLOP: charCNNStepGFLOP)
+        case "densenet":
+            let imageActivation = convReLU ? ImageActivation(.convReLU, placement: .firstBlock) : .relu
+            let input = { (n: Int) -> Tensor in
+                let t = Tensor(shape: [n, 3, 32, 32])
+                for i in 0..<t.count { t[i] = Float(rng.normal()) }
+                return t
+            }
+            return Subject(workload: "densenet40", activation: activation,
+                           model: DenseNet(configuration: .denseNet40(classes: 10, activation: imageActivation)),
+                           x: input(64), single: input(1), forwardGFLOP: denseNetForwardGFLOP, stepGFLOP: denseNetStepGFLOP)
+        default:
+            log("unknown workload '\(workload)' (charcnn, densenet)")
+            return nil
+        }
     }
 
     public static func format(_ r: BenchmarkResult) -> String {

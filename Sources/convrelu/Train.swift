@@ -90,6 +90,8 @@ struct Bench: ParsableCommand {
     static let configuration = CommandConfiguration(abstract: "Time training steps, inference and latency of the paper's models (ReLU and ConvReLU).")
 
     @Option(help: "Workloads, comma-separated: charcnn, densenet.") var workloads = "charcnn,densenet"
+    @Option(help: "Activations, comma-separated: relu, convrelu. Several are timed step by step in turn; give one for that model's own peak memory.")
+    var activations = "relu,convrelu"
     @Option(help: "Timed steps per measurement (the median is reported).") var steps = 5
     @Option(help: "Untimed warm-up steps.") var warmup = 2
     @Option(help: "BLAS and worker threads.") var threads = 2
@@ -98,7 +100,8 @@ struct Bench: ParsableCommand {
     func run() throws {
         BLASRuntime.setThreadCount(threads)
         say(BLASRuntime.summary)
-        let results = Benchmark.run(workloads: workloads.split(separator: ",").map(String.init), steps: steps, warmup: warmup,
+        let results = Benchmark.run(workloads: workloads.split(separator: ",").map(String.init),
+                                    activations: activations.split(separator: ",").map(String.init), steps: steps, warmup: warmup,
                                     log: { say($0) })
         if let json {
             let encoder = JSONEncoder()
