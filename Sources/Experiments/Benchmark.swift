@@ -68,16 +68,20 @@ public enum Benchmark {
         }
     }
 
-    /// Measures each workload with each of `activations` ("relu", "convrelu"). The models of a
+    /// Measures each workload with each of `activations` ("relu", "convrelu") for each of `kinds`:
+    /// a training step ("train"), inference at the same batch ("infer") and at batch 1
+    /// ("latency"). The models of a
     /// workload are timed step by step in turn, as the PyTorch reference does, so that the
     /// machine's noise hits them alike and their ratio holds; the peak memory is then that of
     /// all of them (time one activation for one model's peak).
-    public static func run(workloads: [String], activations: [String], steps: Int, warmup: Int,
+    public static let kinds = ["train", "infer", "latency"]
+
+    public static func run(workloads: [String], activations: [String], kinds: [String] = kinds, steps: Int, warmup: Int,
                            log: (String) -> Void) -> [BenchmarkResult] {
         var results: [BenchmarkResult] = []
         for workload in workloads {
             let subjects = activations.compactMap { subject(workload, $0, log: log) }
-            for kind in ["train", "infer", "latency"] {
+            for kind in kinds {
                 resetPeakMemory()
                 for _ in 0..<warmup { for s in subjects { s.run(kind) } }
                 let peakAfterWarmup = peakMemoryMB()

@@ -5,6 +5,12 @@ public func linearForward<T: BLASFloat>(x: UnsafePointer<T>, weight: UnsafePoint
     if let bias {
         for n in 0..<batch { (y + n * outFeatures).update(from: bias, count: outFeatures) }
     }
+    if batch == 1 {
+        // One sample is a matrix-vector product: GEMM would first copy (pack) the whole weight
+        // matrix, which for the char-CNN's first FC layer is 35 MB per call.
+        T.gemv(m: outFeatures, n: inFeatures, alpha: 1, a: weight, lda: inFeatures, x: x, beta: bias == nil ? 0 : 1, y: y)
+        return
+    }
     T.gemm(transposeA: false, transposeB: true, m: batch, n: outFeatures, k: inFeatures, alpha: 1,
            a: x, lda: inFeatures, b: weight, ldb: inFeatures, beta: bias == nil ? 0 : 1, c: y, ldc: outFeatures)
 }

@@ -18,18 +18,19 @@ public func transposeOneHotWeight<T: BLASFloat>(_ weight: UnsafePointer<T>, outC
     }
 }
 
-/// dst (columns × rows) = srcᵀ for a row-major src (rows × columns), in square tiles small enough
-/// that the tile's source rows and destination rows both stay in L1: a plain loop writes (or
-/// reads) one element per cache line across the whole matrix.
+/// dst = srcᵀ for a row-major src (rows × columns): dst[c · dstStride + r] = src[r · columns + c].
+/// In square tiles small enough that the tile's source rows and destination rows both stay in
+/// L1: a plain loop writes (or reads) one element per cache line across the whole matrix.
 @inlinable
-func transposeMatrix<T: BLASFloat>(_ src: UnsafePointer<T>, rows: Int, columns: Int, into dst: UnsafeMutablePointer<T>) {
+func transposeMatrix<T: BLASFloat>(_ src: UnsafePointer<T>, rows: Int, columns: Int, into dst: UnsafeMutablePointer<T>,
+                                   dstStride: Int) {
     let tile = 32
     for r0 in stride(from: 0, to: rows, by: tile) {
         let r1 = min(rows, r0 + tile)
         for c0 in stride(from: 0, to: columns, by: tile) {
             let c1 = min(columns, c0 + tile)
             for c in c0..<c1 {
-                let row = dst + c &* rows
+                let row = dst + c &* dstStride
                 for r in r0..<r1 { row[r] = src[r &* columns &+ c] }
             }
         }
@@ -43,12 +44,26 @@ public func oneHotConvForward<T: BLASFloat>(indices: UnsafePointer<Int32>, batch
                                             y: UnsafeMutablePointer<T>, outputTransposed: UnsafeMutablePointer<T>) {
     let outLength = length - kernel + 1, D = outChannels
     nonisolated(unsafe) let y = y, scratch = outputTransposed
+    guard batch >= parallelChunkCount else {
+        // Fewer samples than cores (batch-1 latency): the cores split each sample's positions,
+        // sharing the first chunk's workspace, whose rows they fill disjointly.
+        for n in 0..<batch {
+            let idx = indices + n * length, yn = y + n * D * outLength
+            parallelChunks(outLength) { _, positions in
+                let rows = scratch + positions.lowerBound * D
+                gatherColumns(idx + positions.lowerBound, outLength: positions.count, weightTransposed: weightTransposed,
+                              bias: bias, outChannels: D, kernel: kernel, into: rows)
+                transposeMatrix(rows, rows: positions.count, columns: D, into: yn + positions.lowerBound, dstStride: outLength)
+            }
+        }
+        return
+    }
     parallelChunks(batch) { chunk, samples in
         let transposed = scratch + chunk * outLength * D
         for n in samples {
             gatherColumns(indices + n * length, outLength: outLength, weightTransposed: weightTransposed, bias: bias,
                           outChannels: D, kernel: kernel, into: transposed)
-            transposeMatrix(transposed, rows: outLength, columns: D, into: y + n * D * outLength)
+            transposeMatrix(transposed, rows: outLength, columns: D, into: y + n * D * outLength, dstStride: outLength)
         }
     }
 }
@@ -95,7 +110,7 @@ public func oneHotConvBackward<T: BLASFloat>(indices: UnsafePointer<Int32>, batc
         let gradient = gradientScratch + chunk * blockSize
         let transposed = transposeScratch + chunk * outLength * D
         for n in samples {
-            transposeMatrix(dy + n * D * outLength, rows: D, columns: outLength, into: transposed)
+            transposeMatrix(dy + n * D * outLength, rows: D, columns: outLength, into: transposed, dstStride: D)
             let idx = indices + n * length
             for p in 0..<outLength {
                 let row = transposed + p * D

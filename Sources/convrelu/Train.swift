@@ -92,6 +92,8 @@ struct Bench: ParsableCommand {
     @Option(help: "Workloads, comma-separated: charcnn, densenet.") var workloads = "charcnn,densenet"
     @Option(help: "Activations, comma-separated: relu, convrelu. Several are timed step by step in turn; give one for that model's own peak memory.")
     var activations = "relu,convrelu"
+    @Option(help: "What to time, comma-separated: train (a training step), infer (inference at the same batch), latency (batch 1).")
+    var kinds = Benchmark.kinds.joined(separator: ",")
     @Option(help: "Timed steps per measurement (the median is reported).") var steps = 5
     @Option(help: "Untimed warm-up steps.") var warmup = 2
     @Option(help: "BLAS and worker threads.") var threads = 2
@@ -101,7 +103,8 @@ struct Bench: ParsableCommand {
         BLASRuntime.setThreadCount(threads)
         say(BLASRuntime.summary)
         let results = Benchmark.run(workloads: workloads.split(separator: ",").map(String.init),
-                                    activations: activations.split(separator: ",").map(String.init), steps: steps, warmup: warmup,
+                                    activations: activations.split(separator: ",").map(String.init),
+                                    kinds: kinds.split(separator: ",").map(String.init), steps: steps, warmup: warmup,
                                     log: { say($0) })
         if let json {
             let encoder = JSONEncoder()

@@ -7,8 +7,10 @@ import Testing
 /// The gather formulation of conv1 must give what a dense convolution gives on the one-hot
 /// tensor (the dense convolution is itself gradient-checked and fixture-tested).
 @Suite struct OneHotConvolutionTests {
-    @Test func equalsDenseConvolutionOnOneHotInput() {
-        let (n, alphabet, length, features, kernel) = (3, 6, 15, 4, 3)
+    /// Batch 1 takes the path that splits one sample's positions across the cores.
+    @Test(arguments: [3, 1])
+    func equalsDenseConvolutionOnOneHotInput(batch n: Int) {
+        let (alphabet, length, features, kernel) = (6, 15, 4, 3)
         var rng = RNG(seed: 21)
         let indices = Tensor(shape: [n, length])
         let oneHot = Tensor(shape: [n, alphabet, length])
