@@ -6,3 +6,5 @@ if [ -z "${OPENBLAS_CORETYPE:-}" ]; then
   elif grep -q avx2 /proc/cpuinfo; then export OPENBLAS_CORETYPE=Haswell
   fi
 fi
+# Idle OpenBLAS threads yield after 2^4 cycles instead of spinning against the engine's workers.
+export OPENBLAS_THREAD_TIMEOUT="${OPENBLAS_THREAD_TIMEOUT:-4}"

@@ -12,7 +12,7 @@ struct ConvReLUCommand: ParsableCommand {
 
     static func main() {
         // OpenBLAS picks its kernels before main() runs: re-exec once with the fast core set.
-        BLASRuntime.reexecWithFastCoreIfNeeded()
+        BLASRuntime.reexecWithFastSettingsIfNeeded()
         do {
             var command = try parseAsRoot()
             try command.run()
