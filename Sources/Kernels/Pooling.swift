@@ -1,3 +1,5 @@
+import CKernels
+
 /// The window of a pooling layer over (height, width) planes: no padding, floor mode (trailing
 /// rows and columns that do not fill a window are dropped). 1D pooling is height 1.
 public struct PoolGeometry: Sendable, Equatable {
@@ -7,6 +9,11 @@ public struct PoolGeometry: Sendable, Equatable {
     public var kernelWidth: Int
     public var strideHeight: Int
     public var strideWidth: Int
+
+    public init(height: Int, width: Int, kernelHeight: Int, kernelWidth: Int, strideHeight: Int, strideWidth: Int) {
+        (self.height, self.width, self.kernelHeight, self.kernelWidth) = (height, width, kernelHeight, kernelWidth)
+        (self.strideHeight, self.strideWidth) = (strideHeight, strideWidth)
+    }
 
     public static func square(height: Int, width: Int, kernel: Int, stride: Int) -> PoolGeometry {
         PoolGeometry(height: height, width: width, kernelHeight: kernel, kernelWidth: kernel, strideHeight: stride, strideWidth: stride)
@@ -21,60 +28,62 @@ public struct PoolGeometry: Sendable, Equatable {
     public var isValid: Bool { height >= kernelHeight && width >= kernelWidth && kernelHeight > 0 && kernelWidth > 0 }
 }
 
-/// The larger of two values, NaN if either is: max pooling's running maximum. Three selects
-/// and no short-circuit, so that loops over it vectorise.
-@inlinable @inline(__always)
-func maxPropagatingNaN<T: BLASFloat>(_ m: T, _ v: T) -> T {
-    let larger = v > m ? v : m
-    let withNaNFromV = v != v ? v : larger
-    return m != m ? m : withNaNFromV
-}
-
-/// dst[o] = max(dst[o], src[o · stride]) for o in 0..<count. Called with a literal stride, so
-/// that after inlining the loads are a constant stride the vectoriser can deinterleave.
-@inlinable @inline(__always)
-func accumulateMax<T: BLASFloat>(_ src: UnsafePointer<T>, stride: Int, into dst: UnsafeMutablePointer<T>, count: Int) {
-    for o in 0..<count { dst[o] = maxPropagatingNaN(dst[o], src[o &* stride]) }
-}
-
-/// One tap of a row of windows in max-pool backward: where the tap's input src[o · stride]
-/// holds the window's maximum y[o], it takes the gradient still pending for that window.
-/// Windows that do not overlap own their taps, so the gradient is written, not `adding`.
-/// Called with literal arguments, like `accumulateMax`.
-@inlinable @inline(__always)
-func routeToMaximum<T: BLASFloat>(_ src: UnsafePointer<T>, stride: Int, _ y: UnsafePointer<T>, _ pending: UnsafeMutablePointer<T>,
-                                  into dst: UnsafeMutablePointer<T>, count: Int, adding: Bool) {
+/// One tap across a row of windows: dst[o] = max(dst[o], src[o · stride]), a NaN winning, and
+/// winner[o] = tap where src wins. Float rows run the C loop (pool_rows.h), which vectorises.
+@inlinable
+func accumulateMax<T: BLASFloat>(_ src: UnsafePointer<T>, stride: Int, into dst: UnsafeMutablePointer<T>, count: Int,
+                                 tap: T, winner: UnsafeMutablePointer<T>?) {
+    if T.self == Float.self {
+        mp_accumulate_row(asFloat(src), Int64(stride), asFloat(dst), winner.map { asFloat($0) }, unsafeBitCast(tap, to: Float.self),
+                          Int64(count))
+        return
+    }
     for o in 0..<count {
-        let v = src[o &* stride], best = y[o]
-        let holds = v == best || (best != best && v != v)
-        let taken = holds ? pending[o] : 0
-        pending[o] = holds ? 0 : pending[o]
-        if adding { dst[o &* stride] += taken } else { dst[o &* stride] = taken }
+        let m = dst[o], v = src[o * stride]
+        if !m.isNaN && !(v <= m) {
+            dst[o] = v
+            winner?[o] = tap
+        }
     }
 }
 
-/// Max pooling over `planes` planes. A NaN wins (so it propagates), as in PyTorch.
+/// One tap across a row of windows, backward: dst[o · stride] = dy[o] where winner[o] is `tap`,
+/// else 0; added instead for overlapping windows.
 @inlinable
-public func maxPoolForward<T: BLASFloat>(x: UnsafePointer<T>, planes: Int, _ g: PoolGeometry, y: UnsafeMutablePointer<T>) {
+func routeToWinner<T: BLASFloat>(_ dy: UnsafePointer<T>, _ winner: UnsafePointer<T>, tap: T, into dst: UnsafeMutablePointer<T>,
+                                 stride: Int, count: Int, adding: Bool) {
+    if T.self == Float.self {
+        mp_route_row(asFloat(dy), asFloat(winner), unsafeBitCast(tap, to: Float.self), asFloat(dst), Int64(stride), Int64(count),
+                     adding ? 1 : 0)
+        return
+    }
+    for o in 0..<count {
+        let taken = winner[o] == tap ? dy[o] : 0
+        dst[o * stride] = adding ? dst[o * stride] + taken : taken
+    }
+}
+
+/// Max pooling over `planes` planes. A NaN wins (so it propagates) and ties go to the first tap
+/// in row-major order, as in PyTorch. For training, `winner` receives the winning tap of each
+/// window (i · kernelWidth + j, as a value of T so that it is chosen with the same selects).
+@inlinable
+public func maxPoolForward<T: BLASFloat>(x: UnsafePointer<T>, planes: Int, _ g: PoolGeometry, y: UnsafeMutablePointer<T>,
+                                         winner: UnsafeMutablePointer<T>?) {
     let (outH, outW) = (g.outHeight, g.outWidth)
-    nonisolated(unsafe) let y = y
+    nonisolated(unsafe) let y = y, winner = winner
     parallelChunks(planes) { _, range in
         for p in range {
             let xp = x + p * g.height * g.width, yp = y + p * outH * outW
             for oy in 0..<outH {
                 let dst = yp + oy * outW, top = xp + oy * g.strideHeight * g.width
-                // Seeded with each window's first tap, then one tap at a time across the whole
-                // row of outputs: no branch on which tap wins, which real activations make
-                // unpredictable.
+                let win = winner.map { $0 + p * outH * outW + oy * outW }
+                // Seeded with each window's first tap, then one tap at a time across the whole row.
                 for ox in 0..<outW { dst[ox] = top[ox &* g.strideWidth] }
+                win?.update(repeating: 0, count: outW)
                 for i in 0..<g.kernelHeight {
                     for j in 0..<g.kernelWidth where i > 0 || j > 0 {
-                        let src = top + i * g.width + j
-                        switch g.strideWidth {
-                        case 2: accumulateMax(src, stride: 2, into: dst, count: outW)   // 2×2 windows (VGG, ResNet)
-                        case 3: accumulateMax(src, stride: 3, into: dst, count: outW)   // the char-CNN's pool of 3
-                        default: accumulateMax(src, stride: g.strideWidth, into: dst, count: outW)
-                        }
+                        accumulateMax(top + i * g.width + j, stride: g.strideWidth, into: dst, count: outW,
+                                      tap: T(i * g.kernelWidth + j), winner: win)
                     }
                 }
             }
@@ -82,37 +91,34 @@ public func maxPoolForward<T: BLASFloat>(x: UnsafePointer<T>, planes: Int, _ g: 
     }
 }
 
-/// Overwrites dx with each output's gradient routed to the first tap of its window (row-major)
-/// that holds the window's maximum y, as PyTorch routes ties; overlapping windows that share a
-/// maximum add up. Finding the tap again from x and y costs less than storing it forward.
+/// Overwrites dx with each output's gradient routed to its window's winning tap, as recorded by
+/// the forward pass; overlapping windows that share a maximum add up.
 @inlinable
-public func maxPoolBackward<T: BLASFloat>(x: UnsafePointer<T>, y: UnsafePointer<T>, dy: UnsafePointer<T>, planes: Int,
-                                          _ g: PoolGeometry, dx: UnsafeMutablePointer<T>) {
+public func maxPoolBackward<T: BLASFloat>(dy: UnsafePointer<T>, winner: UnsafePointer<T>, planes: Int, _ g: PoolGeometry,
+                                          dx: UnsafeMutablePointer<T>) {
     let inSize = g.height * g.width, (outH, outW) = (g.outHeight, g.outWidth)
     let overlapping = g.strideHeight < g.kernelHeight || g.strideWidth < g.kernelWidth
+    // Windows that tile the input write every tap they own; only the floor-mode remainder
+    // (trailing columns and rows no window reaches) needs zeros, not the whole plane.
+    let tiling = g.strideHeight == g.kernelHeight && g.strideWidth == g.kernelWidth
+    let (coveredRows, coveredColumns) = (outH * g.kernelHeight, outW * g.kernelWidth)
     nonisolated(unsafe) let dx = dx
     parallelChunks(planes) { _, range in
-        (dx + range.lowerBound * inSize).update(repeating: 0, count: range.count * inSize)
-        withUnsafeTemporaryAllocation(of: T.self, capacity: outW) { pendingBuffer in
-            let pending = pendingBuffer.baseAddress!
-            for p in range {
-                let xp = x + p * inSize, dxp = dx + p * inSize
-                for oy in 0..<outH {
-                    let o = p * outH * outW + oy * outW, top = oy * g.strideHeight * g.width
-                    // Each row's gradients wait in `pending` until a tap holding the maximum takes
-                    // them; taps are visited in row-major order, so the first one does. (A zero
-                    // gradient may be taken by a later tap: it adds nothing either way.)
-                    pending.update(from: dy + o, count: outW)
-                    for i in 0..<g.kernelHeight {
-                        for j in 0..<g.kernelWidth {
-                            let src = xp + top + i * g.width + j, dst = dxp + top + i * g.width + j
-                            switch (g.strideWidth, overlapping) {
-                            case (2, false): routeToMaximum(src, stride: 2, y + o, pending, into: dst, count: outW, adding: false)
-                            case (3, false): routeToMaximum(src, stride: 3, y + o, pending, into: dst, count: outW, adding: false)
-                            default: routeToMaximum(src, stride: g.strideWidth, y + o, pending, into: dst, count: outW,
-                                                    adding: overlapping)
-                            }
-                        }
+        if !tiling { (dx + range.lowerBound * inSize).update(repeating: 0, count: range.count * inSize) }
+        for p in range {
+            let dxp = dx + p * inSize
+            if tiling {
+                if coveredColumns < g.width {
+                    for row in 0..<coveredRows { (dxp + row * g.width + coveredColumns).update(repeating: 0, count: g.width - coveredColumns) }
+                }
+                (dxp + coveredRows * g.width).update(repeating: 0, count: (g.height - coveredRows) * g.width)
+            }
+            for oy in 0..<outH {
+                let o = p * outH * outW + oy * outW, top = dxp + oy * g.strideHeight * g.width
+                for i in 0..<g.kernelHeight {
+                    for j in 0..<g.kernelWidth {
+                        routeToWinner(dy + o, winner + o, tap: T(i * g.kernelWidth + j), into: top + i * g.width + j,
+                                      stride: g.strideWidth, count: outW, adding: overlapping)
                     }
                 }
             }

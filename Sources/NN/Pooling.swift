@@ -9,8 +9,10 @@ public final class MaxPool: Layer {
     public let dimensions: SpatialDimensions
     public let kernelSize: Int
     public let stride: Int
-    private var input = Tensor()
+    private var inputShape: [Int] = []
     private let output = Tensor()
+    /// The winning tap of each window, recorded by a training forward for backward.
+    private let winner = Tensor()
     private let inputGradient = Tensor()
 
     public init(_ dimensions: SpatialDimensions, kernelSize: Int, stride: Int? = nil) {
@@ -30,16 +32,19 @@ public final class MaxPool: Layer {
 
     public func forward(_ x: Tensor, _ context: RunContext) -> Tensor {
         let g = geometry(x.shape)
-        input = x
+        inputShape = x.shape
         output.resize(to: dimensions == .one ? [x.shape[0], x.shape[1], g.outWidth] : [x.shape[0], x.shape[1], g.outHeight, g.outWidth])
-        maxPoolForward(x: x.pointer, planes: x.shape[0] * x.shape[1], g, y: output.pointer)
+        if context.training { winner.resize(to: output.shape) }
+        maxPoolForward(x: x.pointer, planes: x.shape[0] * x.shape[1], g, y: output.pointer,
+                       winner: context.training ? winner.pointer : nil)
         return output
     }
 
     public func backward(_ dy: Tensor) -> Tensor {
-        inputGradient.resize(to: input.shape)
-        maxPoolBackward(x: input.pointer, y: output.pointer, dy: dy.pointer, planes: input.shape[0] * input.shape[1],
-                        geometry(input.shape), dx: inputGradient.pointer)
+        precondition(winner.shape == dy.shape, "MaxPool: backward needs a training forward first")
+        inputGradient.resize(to: inputShape)
+        maxPoolBackward(dy: dy.pointer, winner: winner.pointer, planes: inputShape[0] * inputShape[1], geometry(inputShape),
+                        dx: inputGradient.pointer)
         return inputGradient
     }
 }

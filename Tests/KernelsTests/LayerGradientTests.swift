@@ -36,14 +36,17 @@ import Testing
             inputs: ["x": randomValues(rows * length, &rng)], differentiable: ["x"],
             forward: { v in
                 var y = [Double](repeating: 0, count: rows * out)
-                withPointers(&y) { maxPoolForward(x: v["x"]!, planes: rows, .oneD(length: length, kernel: kernel, stride: stride), y: $0) }
+                withPointers(&y) {
+                    maxPoolForward(x: v["x"]!, planes: rows, .oneD(length: length, kernel: kernel, stride: stride), y: $0, winner: nil)
+                }
                 return y
             },
             backward: { v, dy in
                 var y = [Double](repeating: 0, count: rows * out), dx = [Double](repeating: 0, count: rows * length)
                 let g = PoolGeometry.oneD(length: length, kernel: kernel, stride: stride)
-                withPointers(&y) { maxPoolForward(x: v["x"]!, planes: rows, g, y: $0) }
-                withPointers(&dx) { maxPoolBackward(x: v["x"]!, y: y, dy: dy, planes: rows, g, dx: $0) }
+                var winner = y
+                withPointers(&y) { yp in withPointers(&winner) { maxPoolForward(x: v["x"]!, planes: rows, g, y: yp, winner: $0) } }
+                withPointers(&dx) { maxPoolBackward(dy: dy, winner: winner, planes: rows, g, dx: $0) }
                 return ["x": dx]
             })
         #expect(check.run() == [])

@@ -16,13 +16,14 @@ import Testing
             inputs: ["x": randomValues(planes * h * w, &rng)], differentiable: ["x"],
             forward: { v in
                 var y = [Double](repeating: 0, count: planes * oh * ow)
-                withPointers(&y) { maxPoolForward(x: v["x"]!, planes: planes, g, y: $0) }
+                withPointers(&y) { maxPoolForward(x: v["x"]!, planes: planes, g, y: $0, winner: nil) }
                 return y
             },
             backward: { v, dy in
                 var y = [Double](repeating: 0, count: planes * oh * ow), dx = [Double](repeating: 0, count: planes * h * w)
-                withPointers(&y) { maxPoolForward(x: v["x"]!, planes: planes, g, y: $0) }
-                withPointers(&dx) { maxPoolBackward(x: v["x"]!, y: y, dy: dy, planes: planes, g, dx: $0) }
+                var winner = y
+                withPointers(&y) { yp in withPointers(&winner) { maxPoolForward(x: v["x"]!, planes: planes, g, y: yp, winner: $0) } }
+                withPointers(&dx) { maxPoolBackward(dy: dy, winner: winner, planes: planes, g, dx: $0) }
                 return ["x": dx]
             })
         #expect(check.run() == [])
@@ -35,11 +36,11 @@ import Testing
                            -1, -2, 7, 7,
                            -3, -4, .nan, 7]
         let g = PoolGeometry.square(height: 4, width: 4, kernel: 2, stride: 2)
-        var y = [Double](repeating: 0, count: 4), dx = [Double](repeating: 0, count: 16)
-        withPointers(&y) { maxPoolForward(x: x, planes: 1, g, y: $0) }
+        var y = [Double](repeating: 0, count: 4), dx = [Double](repeating: 0, count: 16), winner = y
+        withPointers(&y) { yp in withPointers(&winner) { maxPoolForward(x: x, planes: 1, g, y: yp, winner: $0) } }
         #expect(Array(y[0..<3]) == [5, 9, -1] && y[3].isNaN)
-        let reference = y
-        withPointers(&dx) { maxPoolBackward(x: x, y: reference, dy: [1, 2, 3, 4], planes: 1, g, dx: $0) }
+        #expect(winner == [1, 2, 0, 2], "the winning tap of each window, ties to the first")
+        withPointers(&dx) { maxPoolBackward(dy: [1, 2, 3, 4], winner: winner, planes: 1, g, dx: $0) }
         #expect(dx == [0, 1, 0, 0,
                        0, 0, 2, 0,
                        3, 0, 0, 0,

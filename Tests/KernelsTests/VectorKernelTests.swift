@@ -150,3 +150,38 @@ extension Optional where Wrapped == [Float] {
         }
     }
 }
+
+/// Max pooling in Float runs the C row loops; in Float64, Swift's. Both must pick the same
+/// maxima and route gradients to the same taps, ties and NaN included.
+@Suite struct PoolRowKernelTests {
+    @Test(arguments: [(1, 3, 3, 40), (1, 3, 2, 40), (2, 2, 2, 9), (3, 3, 2, 8)])
+    func floatMatchesDouble(kernel: (height: Int, width: Int, stride: Int, size: Int)) {
+        let (kh, kw, stride, size) = kernel
+        let height = kh == 1 ? 1 : size
+        let g = PoolGeometry(height: height, width: size, kernelHeight: kh, kernelWidth: kw,
+                             strideHeight: kh == 1 ? 1 : stride, strideWidth: stride)
+        let planes = 3, outCount = planes * g.outHeight * g.outWidth
+        var rng = RNG(seed: 3, stream: "pool")
+        // Few distinct values, so windows tie, and one NaN.
+        var x = (0..<(planes * height * size)).map { _ in Double(rng.int(below: 5)) }
+        x[7] = .nan
+        let dy = (0..<outCount).map { _ in rng.normal() }
+        var y64 = [Double](repeating: 0, count: outCount), winner64 = y64, dx64 = [Double](repeating: 0, count: x.count)
+        y64.withUnsafeMutableBufferPointer { yp in winner64.withUnsafeMutableBufferPointer { wp in
+            maxPoolForward(x: x, planes: planes, g, y: yp.baseAddress!, winner: wp.baseAddress!)
+        } }
+        dx64.withUnsafeMutableBufferPointer { maxPoolBackward(dy: dy, winner: winner64, planes: planes, g, dx: $0.baseAddress!) }
+
+        let x32 = x.map(Float.init), dy32 = dy.map(Float.init)
+        var y32 = [Float](repeating: 0, count: outCount), winner32 = y32, dx32 = [Float](repeating: 0, count: x.count)
+        y32.withUnsafeMutableBufferPointer { yp in winner32.withUnsafeMutableBufferPointer { wp in
+            maxPoolForward(x: x32, planes: planes, g, y: yp.baseAddress!, winner: wp.baseAddress!)
+        } }
+        dx32.withUnsafeMutableBufferPointer { maxPoolBackward(dy: dy32, winner: winner32, planes: planes, g, dx: $0.baseAddress!) }
+
+        #expect(y32.map { $0.isNaN } == y64.map { $0.isNaN })
+        #expect(zip(y32, y64).allSatisfy { $0.isNaN || Double($0) == $1 })
+        #expect(winner32.map(Double.init) == winner64)
+        #expect(zip(dx32, dx64).allSatisfy { abs(Double($0) - $1) <= 1e-6 * max(1, abs($1)) })
+    }
+}
