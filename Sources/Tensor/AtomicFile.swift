@@ -34,7 +34,75 @@ public enum AtomicFile {
             unlink(temporary)
             throw WriteError(path: path, message: "rename failed: \(String(cString: strerror(e)))")
         }
+        syncFolder(of: path)
+    }
+
+    /// Makes a rename in the folder of `path` durable.
+    static func syncFolder(of path: String) {
+        let folder = URL(fileURLWithPath: path).deletingLastPathComponent().path
         let dirfd = open(folder.isEmpty ? "." : folder, O_RDONLY)
         if dirfd >= 0 { fsync(dirfd); close(dirfd) }
+    }
+}
+
+/// A file of up to `capacity` bytes written in place through a memory map, then cut to its
+/// final size, made durable and renamed over `path`, so that, as with `AtomicFile.write`, no
+/// torn file is ever seen there. For outputs of hundreds of MB (text caches): building them in
+/// an array and writing that out touches every byte three times (zeroing fresh pages, filling,
+/// copying into the page cache); here the page cache pages are filled directly.
+public final class MappedOutputFile {
+    public let path: String
+    public let capacity: Int
+    /// The mapped bytes, zero until written.
+    public let bytes: UnsafeMutableRawBufferPointer
+    private let temporary: String
+    private let fd: Int32
+    private var committed = false
+
+    public init(path: String, capacity: Int) throws {
+        self.path = path
+        self.capacity = max(1, capacity)
+        let url = URL(fileURLWithPath: path)
+        temporary = url.deletingLastPathComponent().path + "/." + url.lastPathComponent + ".tmp-\(getpid())"
+        fd = open(temporary, O_RDWR | O_CREAT | O_TRUNC, 0o644)
+        guard fd >= 0 else {
+            throw AtomicFile.WriteError(path: path, message: "cannot create \(temporary): \(String(cString: strerror(errno)))")
+        }
+        guard ftruncate(fd, off_t(self.capacity)) == 0,
+              let base = mmap(nil, self.capacity, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0), base != MAP_FAILED else {
+            let message = String(cString: strerror(errno))
+            close(fd)
+            unlink(temporary)
+            throw AtomicFile.WriteError(path: path, message: "cannot map \(self.capacity) bytes: \(message)")
+        }
+        bytes = UnsafeMutableRawBufferPointer(start: base, count: self.capacity)
+    }
+
+    /// Keeps the first `size` bytes, syncs them and renames the file over `path`.
+    public func commit(size: Int) throws {
+        precondition(size <= capacity && !committed, "MappedOutputFile: commit \(size) of \(capacity) bytes")
+        munmap(bytes.baseAddress, capacity)
+        committed = true
+        let ok = ftruncate(fd, off_t(size)) == 0 && fsync(fd) == 0
+        let savedErrno = errno
+        close(fd)
+        guard ok else {
+            unlink(temporary)
+            throw AtomicFile.WriteError(path: path, message: "write failed: \(String(cString: strerror(savedErrno)))")
+        }
+        guard rename(temporary, path) == 0 else {
+            let e = errno
+            unlink(temporary)
+            throw AtomicFile.WriteError(path: path, message: "rename failed: \(String(cString: strerror(e)))")
+        }
+        AtomicFile.syncFolder(of: path)
+    }
+
+    /// An uncommitted file (an error on the way) leaves nothing behind.
+    deinit {
+        guard !committed else { return }
+        munmap(bytes.baseAddress, capacity)
+        close(fd)
+        unlink(temporary)
     }
 }

@@ -56,12 +56,13 @@ public enum TextPreprocessor {
         let length = settings.quantization.length
         var header = CacheHeader(dataset: dataset, settings: settings, classCount: classCount, sampleCount: 0,
                                  foldCount: folds?.foldCount ?? 0)
-        // The file is built in one array, columns appended batch by batch after a placeholder header.
-        var file = header.encode()
-        // One reservation instead of repeated regrowth of a file that can be hundreds of MB:
-        // a record takes at least one line, so the line count bounds the sample count.
+        // The cache is written in place through a map sized for the most samples the input can
+        // hold (a record takes at least one line), then cut to size: rows after the header,
+        // then labels, then folds.
+        let headerSize = header.headerSize
         let sampleBound = inputs.reduce(0) { $0 + $1.0.withBytes(countLines) }
-        file.reserveCapacity(file.count + sampleBound * (length + (folds == nil ? 1 : 2)))
+        let file = try MappedOutputFile(path: cachePath, capacity: headerSize + sampleBound * (length + (folds == nil ? 1 : 2)))
+        var rowsEnd = headerSize
         var labels: [UInt8] = []
         var sampleIDs: [String] = []
         var nonASCII = 0
@@ -74,12 +75,10 @@ public enum TextPreprocessor {
             let baseName = source.baseName
             try source.withBytes { bytes in
                 while scanner.scan(bytes, byteBudget: batchBytes, into: &batch) {
-                    let firstRow = file.count
-                    file.append(contentsOf: repeatElement(0, count: batch.records.count * length))
-                    try file.withUnsafeMutableBufferPointer { output in
-                        try encode(batch, bytes: bytes, fileName: source.name, encoders: encoders,
-                                   into: UnsafeMutableBufferPointer(rebasing: output[firstRow...]))
-                    }
+                    let rows = UnsafeMutableRawBufferPointer(rebasing: file.bytes[rowsEnd..<(rowsEnd + batch.records.count * length)])
+                    try encode(batch, bytes: bytes, fileName: source.name, encoders: encoders,
+                               into: rows.bindMemory(to: UInt8.self))
+                    rowsEnd += rows.count
                     for record in batch.records {
                         labels.append(UInt8(record.label))
                         if !record.isASCII { nonASCII += 1 }
@@ -92,17 +91,18 @@ public enum TextPreprocessor {
             bytesBefore += source.count
         }
 
-        file += labels
+        var tail = labels
         if let folds {
             let sampleFolds = try folds.folds(forIDs: sampleIDs, labels: labels.map(Int.init), file: cachePath)
-            file += sampleFolds.map(UInt8.init)
+            tail += sampleFolds.map(UInt8.init)
         }
+        let size = rowsEnd + tail.count
+        UnsafeMutableRawBufferPointer(rebasing: file.bytes[rowsEnd..<size]).copyBytes(from: tail)
         header.sampleCount = labels.count
-        let headerSize = header.headerSize
-        file.replaceSubrange(0..<headerSize, with: header.encode())
-        header.checksum = file.withUnsafeBytes(cacheChecksum)
-        file.replaceSubrange(0..<headerSize, with: header.encode())
-        try AtomicFile.write(file, to: cachePath)
+        file.bytes.copyBytes(from: header.encode())
+        header.checksum = cacheChecksum(UnsafeRawBufferPointer(rebasing: file.bytes[0..<size]))
+        file.bytes.copyBytes(from: header.encode())
+        try file.commit(size: size)
 
         var perClass = [Int](repeating: 0, count: classCount)
         for label in labels { perClass[Int(label)] += 1 }
