@@ -1,5 +1,6 @@
 #include "column_rows.h"
 #include "direct_conv.h"
+#include "reductions.h"
 
 #include <string.h>
 
@@ -50,11 +51,17 @@ void dc_build_masks(const dc_layout *g, int32_t *masks) {
     }
 }
 
-void dc_copy_guarded(const dc_layout *g, const float *src, int64_t srcStride, int32_t planes, float *dst) {
+void dc_copy_guarded(const dc_layout *g, const float *src, int64_t srcStride, int32_t planes, const float *scale,
+                     const float *shift, float *dst) {
     for (int c = 0; c < planes; c++) {
         float *d = dst + (int64_t)c * g->stride;
+        const float *s = src + c * srcStride;
         memset(d, 0, sizeof(float) * g->guard);
-        memcpy(d + g->guard, src + c * srcStride, sizeof(float) * g->plane);
+        if (scale && shift) {
+            for (int i = 0; i < g->plane; i++) d[g->guard + i] = s[i] * scale[c] + shift[c];
+        } else {
+            memcpy(d + g->guard, s, sizeof(float) * g->plane);
+        }
         memset(d + g->guard + g->plane, 0, sizeof(float) * (g->stride - g->guard - g->plane));
     }
 }
@@ -81,6 +88,7 @@ void dc_pack_weights(const dc_layout *g, const float *w, float *packed) {
 #define PAIR_TILE_CASES CASE(1) CASE(2)
 #include "direct_conv_kernels.h"
 #include "column_row_kernels.h"
+#include "reduction_kernels.h"
 #undef VF
 #undef VI
 #undef LANES
@@ -92,6 +100,7 @@ void dc_pack_weights(const dc_layout *g, const float *w, float *packed) {
 #pragma clang attribute push(__attribute__((target("avx2,fma"))), apply_to = function)
 #include "direct_conv_kernels.h"
 #include "column_row_kernels.h"
+#include "reduction_kernels.h"
 #undef VF
 #undef VI
 #pragma clang attribute pop
@@ -118,6 +127,7 @@ void dc_pack_weights(const dc_layout *g, const float *w, float *packed) {
 #pragma clang attribute push(__attribute__((target("avx512f,avx512vl,avx512dq,fma,avx2"))), apply_to = function)
 #include "direct_conv_kernels.h"
 #include "column_row_kernels.h"
+#include "reduction_kernels.h"
 #undef VF
 #undef VI
 #pragma clang attribute pop
@@ -188,4 +198,29 @@ float cr_scatter_row(int level, const float *src, float threshold, const float *
     if (level == DC_LEVEL_AVX2) return scatter_row_avx2(src, threshold, gradient, dst, count);
 #endif
     return scatter_row_generic(src, threshold, gradient, dst, count);
+}
+
+float vk_sum(int level, const float *x, int64_t count) {
+#if defined(__x86_64__)
+    if (level >= DC_LEVEL_AVX512) return sum_all_avx512(x, count);
+    if (level == DC_LEVEL_AVX2) return sum_all_avx2(x, count);
+#endif
+    return sum_all_generic(x, count);
+}
+
+float vk_sum_squared_deviations(int level, const float *x, float mean, int64_t count) {
+#if defined(__x86_64__)
+    if (level >= DC_LEVEL_AVX512) return sum_squared_deviations_avx512(x, mean, count);
+    if (level == DC_LEVEL_AVX2) return sum_squared_deviations_avx2(x, mean, count);
+#endif
+    return sum_squared_deviations_generic(x, mean, count);
+}
+
+void vk_sum_gradients(int level, const float *dy, const float *x, float mean, int64_t count, float *sumDy,
+                      float *sumDyCentered) {
+#if defined(__x86_64__)
+    if (level >= DC_LEVEL_AVX512) { sum_gradients_avx512(dy, x, mean, count, sumDy, sumDyCentered); return; }
+    if (level == DC_LEVEL_AVX2) { sum_gradients_avx2(dy, x, mean, count, sumDy, sumDyCentered); return; }
+#endif
+    sum_gradients_generic(dy, x, mean, count, sumDy, sumDyCentered);
 }

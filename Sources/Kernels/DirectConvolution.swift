@@ -10,6 +10,15 @@ import CKernels
 /// gradient) into a guarded buffer whose padding keeps every shifted load in bounds, and sums
 /// dW, db and dθ into its own slice of the scratch buffer; the slices are added at the end.
 public enum DirectConvolution {
+    /// A per-channel affine map the kernels apply to their input as they copy it in: a batch
+    /// norm's y = x · scale + shift, so that a dense layer's BN → (ReLU | ConvReLU) → conv never
+    /// stores the normalised input.
+    public struct InputAffine: @unchecked Sendable {  // read-only pointers, shared by the workers
+        public var scale: UnsafePointer<Float>
+        public var shift: UnsafePointer<Float>
+        public init(scale: UnsafePointer<Float>, shift: UnsafePointer<Float>) { (self.scale, self.shift) = (scale, shift) }
+    }
+
     /// Whether `g` has the shape the kernels handle: stride 1, odd kernel, padding half the kernel.
     public static func supports(_ g: ConvGeometry) -> Bool {
         dc_supports(Int32(g.kernelHeight), Int32(g.kernelWidth), Int32(g.padHeight), Int32(g.padWidth),
@@ -61,8 +70,9 @@ public enum DirectConvolution {
         }
     }
 
+    /// `inputAffine`: per input channel, read x · scale + shift instead of x (see `InputAffine`).
     public static func forward(x: UnsafePointer<Float>, inputStride: Int, weight: UnsafePointer<Float>, bias: UnsafePointer<Float>?,
-                        threshold: UnsafePointer<Float>?, _ g: ConvGeometry, batch: Int,
+                        threshold: UnsafePointer<Float>?, inputAffine: InputAffine? = nil, _ g: ConvGeometry, batch: Int,
                         y: UnsafeMutablePointer<Float>, outputStride: Int,
                         guarded: UnsafeMutablePointer<Float>, scratch: UnsafeMutablePointer<Float>,
                         level: Int32 = VectorKernels.level) {
@@ -74,7 +84,7 @@ public enum DirectConvolution {
             var l = l
             let xg = guarded + chunk * span
             for n in samples {
-                dc_copy_guarded(&l, x + n * inputStride, Int64(P), Int32(g.inChannels), xg)
+                dc_copy_guarded(&l, x + n * inputStride, Int64(P), Int32(g.inChannels), inputAffine?.scale, inputAffine?.shift, xg)
                 let yn = y + n * outputStride
                 dc_forward(level, &l, xg, parts.packedWeights, parts.threshold, parts.masks, yn, Int64(P))
                 if let bias {
@@ -87,8 +97,9 @@ public enum DirectConvolution {
         }
     }
 
+    /// `dx` is the gradient of the input as the kernels read it (after `inputAffine`).
     public static func backward(x: UnsafePointer<Float>, inputStride: Int, weight: UnsafePointer<Float>,
-                         threshold: UnsafePointer<Float>?, _ g: ConvGeometry, batch: Int,
+                         threshold: UnsafePointer<Float>?, inputAffine: InputAffine? = nil, _ g: ConvGeometry, batch: Int,
                          dy: UnsafePointer<Float>, outputStride: Int, dx: UnsafeMutablePointer<Float>?, dxStride: Int,
                          dWeight: UnsafeMutablePointer<Float>, dBias: UnsafeMutablePointer<Float>?,
                          dThreshold: UnsafeMutablePointer<Float>?,
@@ -109,8 +120,8 @@ public enum DirectConvolution {
             let dWLanes = laneSums + chunk * laneSumsSize
             for n in samples {
                 let dyn = dy + n * outputStride
-                dc_copy_guarded(&l, x + n * inputStride, Int64(P), Int32(g.inChannels), xg)
-                dc_copy_guarded(&l, dyn, Int64(P), Int32(D), dyg)
+                dc_copy_guarded(&l, x + n * inputStride, Int64(P), Int32(g.inChannels), inputAffine?.scale, inputAffine?.shift, xg)
+                dc_copy_guarded(&l, dyn, Int64(P), Int32(D), nil, nil, dyg)
                 dc_backward_weight(level, &l, xg, parts.threshold, parts.masks, dyg, dWLanes)
                 if needsInputPass {
                     dc_backward_input(level, &l, xg, parts.packedWeights, parts.threshold, parts.masks, dyg,

@@ -34,3 +34,40 @@ func scatterRow<T: BLASFloat>(_ src: UnsafePointer<T>, threshold: T, gradient: U
     }
     return clamped
 }
+
+/// Σ x[i] (batch-norm statistics).
+@inlinable
+func sum<T: BLASFloat>(_ x: UnsafePointer<T>, count: Int) -> T {
+    if T.self == Float.self { return unsafeBitCast(vk_sum(VectorKernels.level, asFloat(x), Int64(count)), to: T.self) }
+    var s: T = 0
+    for i in 0..<count { s += x[i] }
+    return s
+}
+
+/// Σ (x[i] - mean)².
+@inlinable
+func sumOfSquaredDeviations<T: BLASFloat>(_ x: UnsafePointer<T>, mean: T, count: Int) -> T {
+    if T.self == Float.self {
+        let s = vk_sum_squared_deviations(VectorKernels.level, asFloat(x), unsafeBitCast(mean, to: Float.self), Int64(count))
+        return unsafeBitCast(s, to: T.self)
+    }
+    var s: T = 0
+    for i in 0..<count { s += (x[i] - mean) * (x[i] - mean) }
+    return s
+}
+
+/// (Σ dy[i], Σ dy[i] · (x[i] - mean)) added to `sums` (batch-norm backward).
+@inlinable
+func accumulateGradientSums<T: BLASFloat>(_ dy: UnsafePointer<T>, _ x: UnsafePointer<T>, mean: T, count: Int,
+                                          into sums: inout (dy: T, dyCentered: T)) {
+    if T.self == Float.self {
+        var a = unsafeBitCast(sums.dy, to: Float.self), b = unsafeBitCast(sums.dyCentered, to: Float.self)
+        vk_sum_gradients(VectorKernels.level, asFloat(dy), asFloat(x), unsafeBitCast(mean, to: Float.self), Int64(count), &a, &b)
+        sums = (unsafeBitCast(a, to: T.self), unsafeBitCast(b, to: T.self))
+        return
+    }
+    for i in 0..<count {
+        sums.dy += dy[i]
+        sums.dyCentered += dy[i] * (x[i] - mean)
+    }
+}

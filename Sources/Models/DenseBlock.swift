@@ -97,6 +97,10 @@ final class DenseLayer {
     private let normalized = Tensor()
     private let batchMean: Tensor
     private let batchInverseStd: Tensor
+    /// The batch norm as the exit convolution applies it when it reads the block buffer itself:
+    /// scale γ/σ and shift β − μγ/σ per channel (see `normalizesInConvolution`).
+    private let normScale: Tensor
+    private let normShift: Tensor
     private var convInput = Tensor()
 
     init(inChannels: Int, growthRate: Int, bottleneck: Bool, activation: ImageActivation, site: ActivationSite,
@@ -106,6 +110,8 @@ final class DenseLayer {
         norm = BatchNorm(channels: inChannels, momentum: batchNormMomentum)
         batchMean = Tensor(shape: [inChannels])
         batchInverseStd = Tensor(shape: [inChannels])
+        normScale = Tensor(shape: [inChannels])
+        normShift = Tensor(shape: [inChannels])
         var convChannels = inChannels
         if bottleneck {
             let width = 4 * growthRate
@@ -138,24 +144,46 @@ final class DenseLayer {
                      kernelHeight: 3, kernelWidth: 3, padding: 1)
     }
 
+    /// Whether the exit convolution reads the block buffer itself, applying the batch norm (and
+    /// the fused activation) as its direct kernels copy each sample in: so the normalised input is
+    /// neither written nor kept. It does when nothing else sits between the two (no bottleneck,
+    /// no standalone activation) and the convolution takes the direct path.
+    private func normalizesInConvolution(_ schedule: ConvSchedule) -> Bool { body.isEmpty && schedule == .direct }
+
     /// Reads the first `inChannels` channels of `features` and writes the next `growthRate`.
     func forward(_ features: Tensor, _ context: RunContext, workspace: ConvolutionWorkspace) {
         let (batch, height, width) = (features.shape[0], features.shape[2], features.shape[3])
         let planeSize = height * width, sampleStride = features.shape[1] * planeSize
         trained = context.training
-        normalized.resize(to: [batch, inChannels, height, width])
+        let g = exitGeometry(height: height, width: width)
+        let schedule = workspace.prepare(g, batch: batch, backward: false)
+        let fusedNorm = normalizesInConvolution(schedule)
+        if !fusedNorm { normalized.resize(to: [batch, inChannels, height, width]) }
         batchNormForward(x: features.pointer, inputStride: sampleStride, batch: batch, channels: inChannels, size: planeSize,
                          gamma: norm.gamma.value.pointer, beta: norm.beta.value.pointer,
                          runningMean: norm.runningMean.pointer, runningVar: norm.runningVar.pointer,
                          training: context.training, momentum: norm.momentum(for: context), epsilon: norm.epsilon,
-                         mean: batchMean.pointer, inverseStd: batchInverseStd.pointer, y: normalized.pointer)
+                         mean: batchMean.pointer, inverseStd: batchInverseStd.pointer, y: fusedNorm ? nil : normalized.pointer)
+        let output = features.pointer + inChannels * planeSize
+        guard !fusedNorm else {
+            for c in 0..<inChannels {
+                normScale[c] = norm.gamma.value[c] * batchInverseStd[c]
+                normShift[c] = norm.beta.value[c] - batchMean[c] * normScale[c]
+            }
+            DirectConvolution.forward(x: features.pointer, inputStride: sampleStride, weight: conv.weight.value.pointer, bias: nil,
+                                      threshold: conv.appliedThreshold, inputAffine: normAffine, g, batch: batch,
+                                      y: output, outputStride: sampleStride, guarded: workspace.columns.pointer,
+                                      scratch: workspace.scratch.pointer)
+            return
+        }
         convInput = body.forward(normalized, context)
-        let g = exitGeometry(height: height, width: width)
-        let schedule = workspace.prepare(g, batch: batch, backward: false)
         convForward(x: convInput.pointer, inputStride: g.inputSize, weight: conv.weight.value.pointer, bias: nil,
-                    threshold: conv.appliedThreshold, g, batch: batch,
-                    y: features.pointer + inChannels * planeSize, outputStride: sampleStride,
+                    threshold: conv.appliedThreshold, g, batch: batch, y: output, outputStride: sampleStride,
                     schedule: schedule, columns: workspace.columns.pointer, scratch: workspace.scratch.pointer)
+    }
+
+    private var normAffine: DirectConvolution.InputAffine {
+        DirectConvolution.InputAffine(scale: normScale.pointer, shift: normShift.pointer)
     }
 
     /// Takes the gradient of its new channels from `featureGradient` and accumulates the
@@ -166,15 +194,24 @@ final class DenseLayer {
         let planeSize = height * width, sampleStride = features.shape[1] * planeSize
         let g = exitGeometry(height: height, width: width)
         let schedule = workspace.prepare(g, batch: batch, backward: true)
-        convInputGradient.resize(to: convInput.shape)
+        let dy = featureGradient.pointer + inChannels * planeSize
+        convInputGradient.resize(to: [batch, g.inChannels, height, width])
         convInputGradient.zero()
-        convBackward(x: convInput.pointer, inputStride: g.inputSize, weight: conv.weight.value.pointer,
-                     threshold: conv.appliedThreshold, g, batch: batch,
-                     dy: featureGradient.pointer + inChannels * planeSize, outputStride: sampleStride,
-                     dx: convInputGradient.pointer, dxStride: g.inputSize,
-                     dWeight: conv.weight.grad.pointer, dBias: nil, dThreshold: conv.threshold?.grad.pointer,
-                     schedule: schedule, columns: workspace.columns.pointer, scratch: workspace.scratch.pointer,
-                     columnGradient: workspace.columnGradient.pointer)
+        if normalizesInConvolution(schedule) {
+            DirectConvolution.backward(x: features.pointer, inputStride: sampleStride, weight: conv.weight.value.pointer,
+                                       threshold: conv.appliedThreshold, inputAffine: normAffine, g, batch: batch,
+                                       dy: dy, outputStride: sampleStride, dx: convInputGradient.pointer, dxStride: g.inputSize,
+                                       dWeight: conv.weight.grad.pointer, dBias: nil, dThreshold: conv.threshold?.grad.pointer,
+                                       guardedInput: workspace.columns.pointer, guardedGradient: workspace.columnGradient.pointer,
+                                       scratch: workspace.scratch.pointer)
+        } else {
+            convBackward(x: convInput.pointer, inputStride: g.inputSize, weight: conv.weight.value.pointer,
+                         threshold: conv.appliedThreshold, g, batch: batch, dy: dy, outputStride: sampleStride,
+                         dx: convInputGradient.pointer, dxStride: g.inputSize,
+                         dWeight: conv.weight.grad.pointer, dBias: nil, dThreshold: conv.threshold?.grad.pointer,
+                         schedule: schedule, columns: workspace.columns.pointer, scratch: workspace.scratch.pointer,
+                         columnGradient: workspace.columnGradient.pointer)
+        }
         let normalizedGradient = body.backward(convInputGradient)
         batchNormBackward(x: features.pointer, inputStride: sampleStride, batch: batch, channels: inChannels, size: planeSize,
                           gamma: norm.gamma.value.pointer, mean: batchMean.pointer, inverseStd: batchInverseStd.pointer,

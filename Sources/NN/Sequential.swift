@@ -4,6 +4,8 @@ import Tensor
 /// unnamed ones (pools, fixed activations) must have none.
 public final class Sequential: Layer {
     public private(set) var layers: [(name: String?, layer: Layer)]
+    /// No layers: forward and backward pass their input through.
+    public var isEmpty: Bool { layers.isEmpty }
 
     public init(_ layers: [(name: String?, layer: Layer)] = []) {
         self.layers = layers

@@ -185,3 +185,25 @@ extension Optional where Wrapped == [Float] {
         #expect(zip(dx32, dx64).allSatisfy { abs(Double($0) - $1) <= 1e-6 * max(1, abs($1)) })
     }
 }
+
+/// The batch-norm reductions against Float64 sums, at every level.
+@Suite struct ReductionKernelTests {
+    @Test(arguments: [1, 15, 64, 1000])
+    func matchFloat64Sums(count: Int) {
+        var rng = RNG(seed: UInt64(count), stream: "sums")
+        let x = (0..<count).map { _ in Float(rng.normal() + 0.5) }, dy = (0..<count).map { _ in Float(rng.normal()) }
+        let mean: Float = 0.25
+        let sum = x.reduce(0.0) { $0 + Double($1) }
+        let squares = x.reduce(0.0) { $0 + (Double($1) - 0.25) * (Double($1) - 0.25) }
+        let sumDy = dy.reduce(0.0) { $0 + Double($1) }
+        let centered = zip(dy, x).reduce(0.0) { $0 + Double($1.0) * (Double($1.1) - 0.25) }
+        func close(_ a: Float, _ b: Double) -> Bool { abs(Double(a) - b) <= 1e-5 * max(1, abs(b)) * Double(count).squareRoot() }
+        for level in Int32(DC_LEVEL_GENERIC)...VectorKernels.level {
+            #expect(close(vk_sum(level, x, Int64(count)), sum), "level \(level)")
+            #expect(close(vk_sum_squared_deviations(level, x, mean, Int64(count)), squares), "level \(level)")
+            var a: Float = 1, b: Float = 2
+            vk_sum_gradients(level, dy, x, mean, Int64(count), &a, &b)
+            #expect(close(a, sumDy + 1) && close(b, centered + 2), "level \(level)")
+        }
+    }
+}

@@ -52,8 +52,11 @@ int64_t dc_mask_count(const dc_layout *layout);
 /// Fills the mask table: -1 where tap a of output position p reads a real input value, else 0.
 void dc_build_masks(const dc_layout *layout, int32_t *masks);
 
-/// Copies `planes` planes of `plane` values, `srcStride` apart, into the guarded layout.
-void dc_copy_guarded(const dc_layout *layout, const float *src, int64_t srcStride, int32_t planes, float *dst);
+/// Copies `planes` planes of `plane` values, `srcStride` apart, into the guarded layout, as
+/// src · scale[c] + shift[c] when `scale` and `shift` are given (a batch norm's affine form,
+/// applied on the way in so the normalised input is never stored).
+void dc_copy_guarded(const dc_layout *layout, const float *src, int64_t srcStride, int32_t planes, const float *scale,
+                     const float *shift, float *dst);
 
 /// Rearranges weights (D, C, kh, kw) as (C, kh, kw, D), so that the output channels a tap
 /// feeds lie side by side: the layout the forward and input-gradient kernels read.
