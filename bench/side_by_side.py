@@ -2,7 +2,8 @@
 """Our engine next to PyTorch, in one run on one machine: the figures of BENCHMARKS.md.
 
 Runs, one after another (never at the same time: the machine has two cores):
-  1. the PyTorch reference (../shared/bench/torch_reference.py) for the char-CNN and DenseNet-40;
+  1. the PyTorch reference (../shared/bench/torch_reference.py) for the char-CNN and DenseNet-40,
+     as installed and with its tuned allocator (--tuned-malloc, glibc told to keep large blocks);
   2. `convrelu bench` for the same workloads (ReLU and ConvReLU models timed step by step in turn);
   3. peak memory of DenseNet-40 training, one model per process, for both engines
      (bench/torch_peak_memory.py, and `convrelu bench --activations X --kinds train`);
@@ -30,10 +31,10 @@ def run(cmd, **kw):
     return subprocess.run(cmd, check=True, cwd=ROOT, **kw)
 
 
-def torch_reference(args, model):
-    out = os.path.join(args.out, f"torch-{model}.json")
+def torch_reference(args, model, tuned_malloc=False):
+    out = os.path.join(args.out, f"torch-{model}{'-tuned-malloc' if tuned_malloc else ''}.json")
     run([args.torch_python, os.path.join(args.reference, "torch_reference.py"), "--model", model, "--json", out,
-         "--steps", str(args.steps)], stdout=subprocess.DEVNULL)
+         "--steps", str(args.steps)] + (["--tuned-malloc"] if tuned_malloc else []), stdout=subprocess.DEVNULL)
     with open(out) as f:
         return json.load(f)[model]
 
@@ -102,6 +103,7 @@ def main():
     os.makedirs(args.out, exist_ok=True)
 
     torch = {m: torch_reference(args, m) for m in ("charcnn", "densenet")}
+    tuned = {m: torch_reference(args, m, tuned_malloc=True) for m in ("charcnn", "densenet")}
     engine = ours(args, "charcnn") + ours(args, "densenet")
     memory = {}
     for variant in ("relu", "convrelu"):
@@ -116,21 +118,23 @@ def main():
         json.dump({"memory": memory, "preprocessing": prep}, f, indent=1)
 
     names = {"charcnn": "charcnn-small", "densenet": "densenet40"}
-    print("| workload | PyTorch ReLU | PyTorch ConvReLU | ours ReLU | ours ConvReLU | ours ConvReLU / PyTorch ReLU "
-          "| ours ConvReLU / PyTorch ConvReLU | ConvReLU time / ReLU time (ours; PyTorch) |")
-    print("|---|---|---|---|---|---|---|---|")
-    for model in ("charcnn", "densenet"):
-        for kind in ("train", "infer", "latency"):
-            try:
-                t_relu, t_conv = torch_rate(torch[model], kind, "relu"), torch_rate(torch[model], kind, "convrelu")
-            except KeyError:
-                continue
-            o_relu = our_result(engine, names[model], kind, "relu")["samples_per_second"]
-            o_conv = our_result(engine, names[model], kind, "convrelu")["samples_per_second"]
-            show = (lambda r: f"{1000 / r:.2f} ms") if kind == "latency" else (lambda r: f"{r:.1f}")
-            print(f"| {names[model]} {kind} | {show(t_relu)} | {show(t_conv)} | {show(o_relu)} | {show(o_conv)} "
-                  f"| {o_conv / t_relu:.2f}x | {o_conv / t_conv:.2f}x | {o_relu / o_conv:.2f}; {t_relu / t_conv:.2f} |")
-    print()
+    for title, reference in (("PyTorch as installed", torch), ("PyTorch with the tuned allocator (--tuned-malloc)", tuned)):
+        print(f"Against {title}; samples/s (latency: ms per sample), medians:\n")
+        print("| workload | PyTorch ReLU | PyTorch ConvReLU | ours ReLU | ours ConvReLU | ours ConvReLU / PyTorch ReLU "
+              "| ours ConvReLU / PyTorch ConvReLU | ConvReLU time / ReLU time (ours; PyTorch) |")
+        print("|---|---|---|---|---|---|---|---|")
+        for model in ("charcnn", "densenet"):
+            for kind in ("train", "infer", "latency"):
+                try:
+                    t_relu, t_conv = torch_rate(reference[model], kind, "relu"), torch_rate(reference[model], kind, "convrelu")
+                except KeyError:
+                    continue
+                o_relu = our_result(engine, names[model], kind, "relu")["samples_per_second"]
+                o_conv = our_result(engine, names[model], kind, "convrelu")["samples_per_second"]
+                show = (lambda r: f"{1000 / r:.2f} ms") if kind == "latency" else (lambda r: f"{r:.1f}")
+                print(f"| {names[model]} {kind} | {show(t_relu)} | {show(t_conv)} | {show(o_relu)} | {show(o_conv)} "
+                      f"| {o_conv / t_relu:.2f}x | {o_conv / t_conv:.2f}x | {o_relu / o_conv:.2f}; {t_relu / t_conv:.2f} |")
+        print()
     print("| DenseNet-40 training, batch 64 | PyTorch peak MB | ours peak MB | ours growth over the timed steps MB |")
     print("|---|---|---|---|")
     for variant, m in memory.items():
