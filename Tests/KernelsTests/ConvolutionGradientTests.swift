@@ -55,15 +55,6 @@ private func convCheck(_ g: ConvGeometry, batch: Int, bias: Bool, thresholds: Bo
     return GradientCheck(inputs: inputs, differentiable: Array(inputs.keys).sorted(), forward: forward, backward: backward).run()
 }
 
-extension Optional where Wrapped == [Double] {
-    func withOptionalPointer<R>(_ body: (UnsafePointer<Double>?) -> R) -> R {
-        switch self {
-        case .some(let a): a.withUnsafeBufferPointer { body($0.baseAddress!) }
-        case .none: body(nil)
-        }
-    }
-}
-
 @Suite struct ConvolutionGradients {
     @Test(arguments: [ConvSchedule.grouped(samples: 1), .grouped(samples: 2), .grouped(samples: 3), .perSample])
     func conv1dWithBiasAndThresholds(schedule: ConvSchedule) {

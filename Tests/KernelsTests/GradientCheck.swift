@@ -50,3 +50,13 @@ func randomValues(_ count: Int, _ rng: inout RNG, scale: Double = 1) -> [Double]
 func withPointers<R>(_ a: inout [Double], _ body: (UnsafeMutablePointer<Double>) -> R) -> R {
     a.withUnsafeMutableBufferPointer { body($0.baseAddress!) }
 }
+
+extension Optional {
+    /// A pointer to an optional array's elements, nil for none, for kernels' optional inputs.
+    func withOptionalPointer<Element, R>(_ body: (UnsafePointer<Element>?) -> R) -> R where Wrapped == [Element] {
+        switch self {
+        case .some(let a): a.withUnsafeBufferPointer { body($0.baseAddress!) }
+        case .none: body(nil)
+        }
+    }
+}

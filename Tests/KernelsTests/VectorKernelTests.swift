@@ -52,7 +52,7 @@ import Testing
         case .thresholds: theta
         }
         let bias = c.bias ? b : nil
-        thresholds.withOptional { tp in bias.withOptional { bp in
+        thresholds.withOptionalPointer { tp in bias.withOptionalPointer { bp in
             y.withUnsafeMutableBufferPointer { yp in
                 if schedule == .direct {
                     DirectConvolution.forward(x: x, inputStride: g.inputSize, weight: w, bias: bp, threshold: tp, g, batch: c.batch,
@@ -114,15 +114,6 @@ import Testing
         let unpadded = ConvGeometry(inChannels: 4, outChannels: 12, inHeight: 8, inWidth: 8, kernelHeight: 3, kernelWidth: 3)
         #expect(!DirectConvolution.supports(strided) && !DirectConvolution.supports(unpadded))
         #expect(ConvSchedule.choose(unpadded, batch: 4) != .direct)
-    }
-}
-
-extension Optional where Wrapped == [Float] {
-    func withOptional<R>(_ body: (UnsafePointer<Float>?) -> R) -> R {
-        switch self {
-        case .some(let a): a.withUnsafeBufferPointer { body($0.baseAddress!) }
-        case .none: body(nil)
-        }
     }
 }
 
