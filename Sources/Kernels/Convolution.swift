@@ -126,19 +126,6 @@ public enum ConvSchedule: Sendable, Equatable {
     }
 }
 
-/// `pointer` as a Float pointer, for the Float-only direct kernels called from generic code.
-@inlinable
-func asFloat<T: BLASFloat>(_ pointer: UnsafePointer<T>) -> UnsafePointer<Float> {
-    precondition(T.self == Float.self, "the direct convolution kernels are Float only")
-    return UnsafeRawPointer(pointer).assumingMemoryBound(to: Float.self)
-}
-
-@inlinable
-func asFloat<T: BLASFloat>(_ pointer: UnsafeMutablePointer<T>) -> UnsafeMutablePointer<Float> {
-    precondition(T.self == Float.self, "the direct convolution kernels are Float only")
-    return UnsafeMutableRawPointer(pointer).assumingMemoryBound(to: Float.self)
-}
-
 /// Runs `body` with OpenBLAS on one thread, for GEMMs called from several threads at once.
 @inlinable
 func withSingleThreadedBLAS(_ body: () -> Void) {

@@ -8,6 +8,19 @@ public enum VectorKernels {
     public static let level = dc_best_level()
 }
 
+/// `pointer` as a Float pointer, for the Float-only C kernels called from generic code.
+@inlinable
+func asFloat<T: BLASFloat>(_ pointer: UnsafePointer<T>) -> UnsafePointer<Float> {
+    precondition(T.self == Float.self, "the C kernels are Float only")
+    return UnsafeRawPointer(pointer).assumingMemoryBound(to: Float.self)
+}
+
+@inlinable
+func asFloat<T: BLASFloat>(_ pointer: UnsafeMutablePointer<T>) -> UnsafeMutablePointer<Float> {
+    precondition(T.self == Float.self, "the C kernels are Float only")
+    return UnsafeMutableRawPointer(pointer).assumingMemoryBound(to: Float.self)
+}
+
 /// dst[i] = max(src[i], threshold): a column row of the im2col path.
 @inlinable
 func activateRow<T: BLASFloat>(_ src: UnsafePointer<T>, threshold: T, into dst: UnsafeMutablePointer<T>, count: Int) {
