@@ -326,12 +326,7 @@ public func convBackward<T: BLASFloat>(x: UnsafePointer<T>, inputStride: Int, we
         T.gemm(transposeA: false, transposeB: true, m: D, n: R, k: width, alpha: 1, a: dyBlock, lda: width,
                b: col, ldb: width, beta: 1, c: dW, ldc: R)
         if let db {
-            for d in 0..<D {
-                var sum: T = 0
-                let row = dyBlock + d * width
-                for q in 0..<width { sum += row[q] }
-                db[d] += sum
-            }
+            for d in 0..<D { db[d] += sum(dyBlock + d * width, count: width) }
         }
         guard needsColumnGradient else { return }
         // dcol = Wᵀ (R×D) · dy (D×width)

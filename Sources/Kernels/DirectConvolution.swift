@@ -127,11 +127,7 @@ public enum DirectConvolution {
                     dc_backward_input(level, &l, xg, parts.packedWeights, parts.threshold, parts.masks, dyg,
                                       dx.map { $0 + n * dxStride }, dTheta)
                 }
-                for d in 0..<D {
-                    var sum: Float = 0
-                    for q in 0..<P { sum += dyn[d * P + q] }
-                    db[d] += sum
-                }
+                for d in 0..<D { db[d] += sum(dyn + d * P, count: P) }
             }
             dc_reduce_weight_partials(level, &l, dWLanes, dW)
         }

@@ -98,11 +98,7 @@ public func oneHotConvBackward<T: BLASFloat>(indices: UnsafePointer<Int32>, batc
     weightGradientTransposed.update(repeating: 0, count: blockSize * parallelChunkCount)
     if let dBias {
         for n in 0..<batch {
-            for d in 0..<D {
-                var s: T = 0
-                for p in 0..<outLength { s += dy[(n * D + d) * outLength + p] }
-                dBias[d] += s
-            }
+            for d in 0..<D { dBias[d] += sum(dy + (n * D + d) * outLength, count: outLength) }
         }
     }
     nonisolated(unsafe) let gradientScratch = weightGradientTransposed, transposeScratch = outputTransposed
