@@ -76,7 +76,7 @@ static void FN(forward)(const dc_layout *g, const float *x, const float *w, cons
     dc_tap_offsets(g, offsets);
     for (int pb = 0; pb < g->blockedPlane; pb += LANES * VECTORS) {
         for (int d0 = 0; d0 < g->outChannels; d0 += OUT_TILE) {
-            const int tile = g->outChannels - d0 < OUT_TILE ? g->outChannels - d0 : OUT_TILE;
+            const int tile = dc_tile(g->outChannels - d0, OUT_TILE);
             switch (tile) {
 #define CASE(n) case n: FN(forward_tile)(g, offsets, n, d0, pb, x, w, theta, masks, y, yStride); break;
                 TILE_CASES
@@ -142,7 +142,7 @@ static void FN(backward_input)(const dc_layout *g, const float *x, const float *
     int32_t offsets[g->taps];
     dc_tap_offsets(g, offsets);
     for (int c0 = 0; c0 < g->channels; c0 += CHANNEL_TILE) {
-        const int tile = g->channels - c0 < CHANNEL_TILE ? g->channels - c0 : CHANNEL_TILE;
+        const int tile = dc_tile(g->channels - c0, CHANNEL_TILE);
         switch (tile) {
 #define CASE(n) case n: FN(backward_input_tile)(g, offsets, n, c0, x, w, theta, masks, dy, dx, dTheta); break;
             CHANNEL_TILE_CASES
@@ -206,9 +206,9 @@ static void FN(backward_weight)(const dc_layout *g, const float *x, const float 
     for (int p0 = 0; p0 < g->blockedPlane; p0 += WEIGHT_PASS_POSITIONS) {
         const int p1 = g->blockedPlane - p0 < WEIGHT_PASS_POSITIONS ? g->blockedPlane : p0 + WEIGHT_PASS_POSITIONS;
         for (int d0 = 0; d0 < g->outChannels; d0 += OUT_TILE) {
-            const int tile = g->outChannels - d0 < OUT_TILE ? g->outChannels - d0 : OUT_TILE;
+            const int tile = dc_tile(g->outChannels - d0, OUT_TILE);
             for (int r0 = 0; r0 < rows; r0 += PAIR_TILE) {
-                const int pairs = rows - r0 < PAIR_TILE ? rows - r0 : PAIR_TILE;
+                const int pairs = dc_tile(rows - r0, PAIR_TILE);
 #define CASE(n) case n: FN(backward_weight_pairs)(g, offsets, tile, d0, r0, n, p0, p1, x, theta, masks, dy, partial); break;
                 switch (pairs) { PAIR_TILE_CASES }
 #undef CASE

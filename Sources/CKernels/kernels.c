@@ -72,6 +72,11 @@ void dc_pack_weights(const dc_layout *g, const float *w, float *packed) {
         for (int64_t r = 0; r < rows; r++) packed[r * g->outChannels + d] = w[d * rows + r];
 }
 
+/// The extent of the tile that starts `remaining` elements before the end of a dimension
+/// tiled by `tile`. The kernels dispatch on it, so that each tile size is a compile-time
+/// constant in its own unrolled copy of the loop body.
+static inline int dc_tile(int remaining, int tile) { return remaining < tile ? remaining : tile; }
+
 #define CAT_(a, b) a##b
 #define CAT(a, b) CAT_(a, b)
 #define FN(name) CAT(name, SUFFIX)

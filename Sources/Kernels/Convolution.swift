@@ -120,8 +120,43 @@ public enum ConvSchedule: Sendable, Equatable {
     public func scratchCount(_ g: ConvGeometry) -> Int {
         switch self {
         case .grouped(let samples): g.outChannels * g.columnCount * samples
-        case .perSample: (g.weightCount + g.outChannels + g.columnRows) * parallelChunkCount
+        case .perSample: ChunkGradients<Float>.sliceSize(g) * parallelChunkCount
         case .direct: DirectConvolution.scratchCount(g)
+        }
+    }
+}
+
+/// Per-core gradient sums of a convolution, for schedules whose cores take samples in turn
+/// (`perSample`, `direct`): each chunk of samples adds its dW, db and dθ into its own slice of a
+/// scratch buffer, so no two threads write one value, and `addAll` sums the slices at the end.
+@usableFromInline
+struct ChunkGradients<T: BLASFloat> {
+    @usableFromInline let base: UnsafeMutablePointer<T>
+    @usableFromInline let g: ConvGeometry
+
+    /// Values of one chunk's slice.
+    @inlinable static func sliceSize(_ g: ConvGeometry) -> Int { g.weightCount + g.outChannels + g.columnRows }
+
+    /// Zeroes `parallelChunkCount` slices starting at `base`.
+    @inlinable init(zeroing base: UnsafeMutablePointer<T>, _ g: ConvGeometry) {
+        (self.base, self.g) = (base, g)
+        base.update(repeating: 0, count: Self.sliceSize(g) * parallelChunkCount)
+    }
+
+    /// One past the last slice: where a caller's further scratch can start.
+    @inlinable var end: UnsafeMutablePointer<T> { base + Self.sliceSize(g) * parallelChunkCount }
+
+    @inlinable func weight(_ chunk: Int) -> UnsafeMutablePointer<T> { base + chunk * Self.sliceSize(g) }
+    @inlinable func bias(_ chunk: Int) -> UnsafeMutablePointer<T> { weight(chunk) + g.weightCount }
+    @inlinable func threshold(_ chunk: Int) -> UnsafeMutablePointer<T> { bias(chunk) + g.outChannels }
+
+    /// Adds every chunk's sums into the gradients that are wanted.
+    @inlinable func addAll(dWeight: UnsafeMutablePointer<T>, dBias: UnsafeMutablePointer<T>?, dThreshold: UnsafeMutablePointer<T>?) {
+        for chunk in 0..<parallelChunkCount {
+            let (w, b, t) = (weight(chunk), bias(chunk), threshold(chunk))
+            for i in 0..<g.weightCount { dWeight[i] += w[i] }
+            if let dBias { for d in 0..<g.outChannels { dBias[d] += b[d] } }
+            if let dThreshold { for r in 0..<g.columnRows { dThreshold[r] += t[r] } }
         }
     }
 }
@@ -352,29 +387,19 @@ public func convBackward<T: BLASFloat>(x: UnsafePointer<T>, inputStride: Int, we
         return
     }
     guard case .grouped(let groupSize) = schedule else {
-        // Each chunk of samples sums dW, db and dθ into its own slice of `scratch`; the slices
-        // are added up at the end, so no two threads write one value.
-        let partialSize = g.weightCount + D + R
-        scratch.update(repeating: 0, count: partialSize * parallelChunkCount)
+        let sums = ChunkGradients(zeroing: scratch, g)
         withSingleThreadedBLAS {
             parallelChunks(batch) { chunk, samples in
                 let col = columns + chunk * R * P, dcol = columnGradient + chunk * R * P
-                let partial = scratch + chunk * partialSize
                 for n in samples {
                     buildSampleColumns(x + n * inputStride, threshold: threshold, g, into: col, rowStride: P)
-                    accumulate(dy + n * outputStride, width: P, col: col, dcol: dcol, dW: partial,
-                               db: dBias == nil ? nil : partial + g.weightCount,
-                               dTheta: dThreshold == nil ? nil : partial + g.weightCount + D,
+                    accumulate(dy + n * outputStride, width: P, col: col, dcol: dcol, dW: sums.weight(chunk),
+                               db: dBias == nil ? nil : sums.bias(chunk), dTheta: dThreshold == nil ? nil : sums.threshold(chunk),
                                samples: n..<(n + 1), parallelScatter: false)
                 }
             }
         }
-        for chunk in 0..<parallelChunkCount {
-            let partial = scratch + chunk * partialSize
-            for i in 0..<g.weightCount { dWeight[i] += partial[i] }
-            if let dBias { for d in 0..<D { dBias[d] += partial[g.weightCount + d] } }
-            if let dThreshold { for r in 0..<R { dThreshold[r] += partial[g.weightCount + D + r] } }
-        }
+        sums.addAll(dWeight: dWeight, dBias: dBias, dThreshold: dThreshold)
         return
     }
     for start in stride(from: 0, to: batch, by: groupSize) {

@@ -41,11 +41,8 @@ public enum DirectConvolution {
     public static func scratchCount(_ g: ConvGeometry) -> Int {
         var l = layout(g)
         return Int(dc_mask_count(&l)) + g.weightCount + g.columnRows
-            + (partialSize(g) + Int(dc_weight_partial_count(&l))) * parallelChunkCount
+            + (ChunkGradients<Float>.sliceSize(g) + Int(dc_weight_partial_count(&l))) * parallelChunkCount
     }
-
-    /// A chunk's dW, db and dθ.
-    private static func partialSize(_ g: ConvGeometry) -> Int { g.weightCount + g.outChannels + g.columnRows }
 
     /// The scratch buffer's parts. Without trainable thresholds the kernels still read one per
     /// tap: -infinity (the input as it is).
@@ -108,15 +105,14 @@ public enum DirectConvolution {
         var l = layout(g)
         let parts = Scratch(scratch, &l, g, weight: weight, threshold: threshold)
         let P = g.columnCount, D = g.outChannels, span = guardedCount(g)
-        let partialSize = partialSize(g), laneSumsSize = Int(dc_weight_partial_count(&l))
-        let laneSums = parts.partials + partialSize * parallelChunkCount
-        parts.partials.update(repeating: 0, count: (partialSize + laneSumsSize) * parallelChunkCount)
+        let sums = ChunkGradients(zeroing: parts.partials, g)
+        let laneSumsSize = Int(dc_weight_partial_count(&l)), laneSums = sums.end
+        laneSums.update(repeating: 0, count: laneSumsSize * parallelChunkCount)
         let needsInputPass = dx != nil || dThreshold != nil
         nonisolated(unsafe) let (x, dy, dx, guardedInput, guardedGradient) = (x, dy, dx, guardedInput, guardedGradient)
         parallelChunks(batch) { chunk, samples in
             var l = l
             let xg = guardedInput + chunk * span, dyg = guardedGradient + chunk * span
-            let dW = parts.partials + chunk * partialSize, db = dW + g.weightCount, dTheta = db + D
             let dWLanes = laneSums + chunk * laneSumsSize
             for n in samples {
                 let dyn = dy + n * outputStride
@@ -125,17 +121,15 @@ public enum DirectConvolution {
                 dc_backward_weight(level, &l, xg, parts.threshold, parts.masks, dyg, dWLanes)
                 if needsInputPass {
                     dc_backward_input(level, &l, xg, parts.packedWeights, parts.threshold, parts.masks, dyg,
-                                      dx.map { $0 + n * dxStride }, dTheta)
+                                      dx.map { $0 + n * dxStride }, sums.threshold(chunk))
                 }
-                for d in 0..<D { db[d] += sum(dyn + d * P, count: P) }
+                if dBias != nil {
+                    let db = sums.bias(chunk)
+                    for d in 0..<D { db[d] += sum(dyn + d * P, count: P) }
+                }
             }
-            dc_reduce_weight_partials(level, &l, dWLanes, dW)
+            dc_reduce_weight_partials(level, &l, dWLanes, sums.weight(chunk))
         }
-        for chunk in 0..<parallelChunkCount {
-            let dW = parts.partials + chunk * partialSize, db = dW + g.weightCount, dTheta = db + D
-            for i in 0..<g.weightCount { dWeight[i] += dW[i] }
-            if let dBias { for d in 0..<D { dBias[d] += db[d] } }
-            if let dThreshold { for r in 0..<g.columnRows { dThreshold[r] += dTheta[r] } }
-        }
+        sums.addAll(dWeight: dWeight, dBias: dBias, dThreshold: dThreshold)
     }
 }
