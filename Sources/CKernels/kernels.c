@@ -1,5 +1,6 @@
 #include "column_rows.h"
 #include "direct_conv.h"
+#include "one_hot.h"
 #include "reductions.h"
 
 #include <string.h>
@@ -94,6 +95,7 @@ static inline int dc_tile(int remaining, int tile) { return remaining < tile ? r
 #include "direct_conv_kernels.h"
 #include "column_row_kernels.h"
 #include "reduction_kernels.h"
+#include "one_hot_kernels.h"
 #undef VF
 #undef VI
 #undef LANES
@@ -106,6 +108,7 @@ static inline int dc_tile(int remaining, int tile) { return remaining < tile ? r
 #include "direct_conv_kernels.h"
 #include "column_row_kernels.h"
 #include "reduction_kernels.h"
+#include "one_hot_kernels.h"
 #undef VF
 #undef VI
 #pragma clang attribute pop
@@ -133,6 +136,7 @@ static inline int dc_tile(int remaining, int tile) { return remaining < tile ? r
 #include "direct_conv_kernels.h"
 #include "column_row_kernels.h"
 #include "reduction_kernels.h"
+#include "one_hot_kernels.h"
 #undef VF
 #undef VI
 #pragma clang attribute pop
@@ -228,4 +232,22 @@ void vk_sum_gradients(int level, const float *dy, const float *x, float mean, in
     if (level == DC_LEVEL_AVX2) { sum_gradients_avx2(dy, x, mean, count, sumDy, sumDyCentered); return; }
 #endif
     sum_gradients_generic(dy, x, mean, count, sumDy, sumDyCentered);
+}
+
+void oh_forward(int level, const int32_t *idx, int64_t positions, const float *weightT, int64_t columnStride,
+                const float *bias, int32_t D, int32_t kernel, float *y, int64_t yStride) {
+#if defined(__x86_64__)
+    if (level >= DC_LEVEL_AVX512) { one_hot_forward_avx512(idx, positions, weightT, columnStride, bias, D, kernel, y, yStride); return; }
+    if (level == DC_LEVEL_AVX2) { one_hot_forward_avx2(idx, positions, weightT, columnStride, bias, D, kernel, y, yStride); return; }
+#endif
+    one_hot_forward_generic(idx, positions, weightT, columnStride, bias, D, kernel, y, yStride);
+}
+
+void oh_backward(int level, const int32_t *idx, int64_t positions, const float *dy, int64_t dyStride, int32_t D,
+                 int32_t kernel, float *gradientT, int64_t columnStride) {
+#if defined(__x86_64__)
+    if (level >= DC_LEVEL_AVX512) { one_hot_backward_avx512(idx, positions, dy, dyStride, D, kernel, gradientT, columnStride); return; }
+    if (level == DC_LEVEL_AVX2) { one_hot_backward_avx2(idx, positions, dy, dyStride, D, kernel, gradientT, columnStride); return; }
+#endif
+    one_hot_backward_generic(idx, positions, dy, dyStride, D, kernel, gradientT, columnStride);
 }

@@ -79,11 +79,14 @@ public struct ConvGeometry: Sendable, Equatable, CustomStringConvertible {
 
 /// How a batch is convolved.
 ///
-/// - `grouped(samples:)`: the columns of several samples sit side by side in one matrix, so one
-///   wide GEMM (over all cores) serves them: right when there are many output channels and few
-///   output positions per sample (the char-CNN).
 /// - `perSample`: the cores take samples in turn, each building its own column matrix and
-///   calling a single-threaded GEMM: for skinny convolutions the direct kernels do not take.
+///   calling a single-threaded GEMM. The default whenever there are at least as many samples
+///   as cores: a sample's columns stay in its core's cache between the build, the GEMMs and the
+///   scatter; outputs need no copy out of a shared product matrix; and the workspace is one
+///   sample per core. On the char-CNN this measured ~6% faster per training step than
+///   `grouped`, and its peak memory fell from 1.18 to 0.84 GB.
+/// - `grouped(samples:)`: the columns of several samples sit side by side in one matrix, so one
+///   wide GEMM (over all cores) serves them: for fewer samples than cores (batch-1 latency).
 /// - `direct`: no columns; the vectorised kernels of `DirectConvolution` (Float only), for
 ///   skinny stride-1 "same" convolutions such as a dense block's 12-channel 3×3 layers, where
 ///   an im2col GEMM is too narrow to be anything but memory-bound.
@@ -98,10 +101,8 @@ public enum ConvSchedule: Sendable, Equatable {
     /// The schedule for `batch` samples of geometry `g` in Float; grouped samples fill a
     /// workspace of about `budget` values.
     public static func choose(_ g: ConvGeometry, batch: Int, budget: Int = 1 << 23) -> ConvSchedule {
-        if g.outChannels < skinnyOutputChannels {
-            if DirectConvolution.supports(g) { return .direct }
-            if batch >= parallelChunkCount && parallelChunkCount > 1 { return .perSample }
-        }
+        if g.outChannels < skinnyOutputChannels && DirectConvolution.supports(g) { return .direct }
+        if batch >= parallelChunkCount && parallelChunkCount > 1 { return .perSample }
         return .grouped(samples: max(1, min(batch, budget / max(1, g.columnRows * g.columnCount))))
     }
 

@@ -1,3 +1,5 @@
+import CKernels
+
 /// A 1D convolution over one-hot input, computed as a gather of weight columns.
 ///
 /// The char-CNN's first layer reads one-hot columns (at most one 1 per position), so
@@ -5,118 +7,71 @@
 /// or -1 for an all-zero column. This costs O(L·k·D) adds instead of a dense GEMM over the
 /// alphabet: the quarter of a char-CNN step that conv1's GEMMs would take disappears.
 ///
-/// `weightTransposed` is the weight laid out (C, k, D), so each gathered column is contiguous;
-/// `outputTransposed` is a workspace of one (Lout, D) block per parallel chunk
-/// (`parallelChunkCount` of them): samples are split across the cores.
-@inlinable
-public func transposeOneHotWeight<T: BLASFloat>(_ weight: UnsafePointer<T>, outChannels: Int, alphabet: Int, kernel: Int,
-                                                into weightTransposed: UnsafeMutablePointer<T>) {
+/// The weight is gathered from a transposed copy holding one contiguous column of D floats per
+/// (character, tap), `oneHotColumnStride` apart; the vectorised C kernels (`one_hot.h`) build
+/// and read the (D, positions) rows through blocks transposed in registers.
+
+/// Floats from one (character, tap) column of a transposed one-hot weight to the next: D in
+/// whole 16-float vectors, plus two vectors, so that reading one vector of every column does
+/// not pile into a few of L1's sets, as it does at a stride of 1 KB (D = 256).
+public func oneHotColumnStride(outChannels: Int) -> Int { (outChannels + 15) / 16 * 16 + 32 }
+
+/// Copies the (D, alphabet, k) weight into (alphabet, k) columns of D floats, `oneHotColumnStride` apart.
+public func transposeOneHotWeight(_ weight: UnsafePointer<Float>, outChannels: Int, alphabet: Int, kernel: Int,
+                                  into weightTransposed: UnsafeMutablePointer<Float>) {
+    let stride = oneHotColumnStride(outChannels: outChannels)
     for d in 0..<outChannels {
         for c in 0..<alphabet {
-            for a in 0..<kernel { weightTransposed[(c * kernel + a) * outChannels + d] = weight[(d * alphabet + c) * kernel + a] }
+            for a in 0..<kernel { weightTransposed[(c * kernel + a) * stride + d] = weight[(d * alphabet + c) * kernel + a] }
         }
     }
 }
 
-/// dst = srcᵀ for a row-major src (rows × columns): dst[c · dstStride + r] = src[r · columns + c].
-/// In square tiles small enough that the tile's source rows and destination rows both stay in
-/// L1: a plain loop writes (or reads) one element per cache line across the whole matrix.
-@inlinable
-func transposeMatrix<T: BLASFloat>(_ src: UnsafePointer<T>, rows: Int, columns: Int, into dst: UnsafeMutablePointer<T>,
-                                   dstStride: Int) {
-    let tile = 32
-    for r0 in stride(from: 0, to: rows, by: tile) {
-        let r1 = min(rows, r0 + tile)
-        for c0 in stride(from: 0, to: columns, by: tile) {
-            let c1 = min(columns, c0 + tile)
-            for c in c0..<c1 {
-                let row = dst + c &* dstStride
-                for r in r0..<r1 { row[r] = src[r &* columns &+ c] }
-            }
-        }
+/// y (N, D, L - k + 1) from the (N, L) indices. Samples are split across the cores; with fewer
+/// samples than cores (batch-1 latency), each sample's positions are.
+public func oneHotConvForward(indices: UnsafePointer<Int32>, batch: Int, length: Int,
+                              weightTransposed: UnsafePointer<Float>, bias: UnsafePointer<Float>?,
+                              outChannels: Int, kernel: Int, y: UnsafeMutablePointer<Float>) {
+    let outLength = length - kernel + 1, D = outChannels, stride = Int64(oneHotColumnStride(outChannels: outChannels))
+    nonisolated(unsafe) let y = y
+    let gather = { (n: Int, positions: Range<Int>) in
+        oh_forward(VectorKernels.level, indices + n * length + positions.lowerBound, Int64(positions.count), weightTransposed,
+                   stride, bias, Int32(D), Int32(kernel), y + n * D * outLength + positions.lowerBound, Int64(outLength))
     }
-}
-
-@inlinable
-public func oneHotConvForward<T: BLASFloat>(indices: UnsafePointer<Int32>, batch: Int, length: Int,
-                                            weightTransposed: UnsafePointer<T>, bias: UnsafePointer<T>?,
-                                            outChannels: Int, kernel: Int,
-                                            y: UnsafeMutablePointer<T>, outputTransposed: UnsafeMutablePointer<T>) {
-    let outLength = length - kernel + 1, D = outChannels
-    nonisolated(unsafe) let y = y, scratch = outputTransposed
     guard batch >= parallelChunkCount else {
-        // Fewer samples than cores (batch-1 latency): the cores split each sample's positions,
-        // sharing the first chunk's workspace, whose rows they fill disjointly.
-        for n in 0..<batch {
-            let idx = indices + n * length, yn = y + n * D * outLength
-            parallelChunks(outLength) { _, positions in
-                let rows = scratch + positions.lowerBound * D
-                gatherColumns(idx + positions.lowerBound, outLength: positions.count, weightTransposed: weightTransposed,
-                              bias: bias, outChannels: D, kernel: kernel, into: rows)
-                transposeMatrix(rows, rows: positions.count, columns: D, into: yn + positions.lowerBound, dstStride: outLength)
-            }
-        }
+        for n in 0..<batch { parallelChunks(outLength) { _, positions in gather(n, positions) } }
         return
     }
-    parallelChunks(batch) { chunk, samples in
-        let transposed = scratch + chunk * outLength * D
-        for n in samples {
-            gatherColumns(indices + n * length, outLength: outLength, weightTransposed: weightTransposed, bias: bias,
-                          outChannels: D, kernel: kernel, into: transposed)
-            transposeMatrix(transposed, rows: outLength, columns: D, into: y + n * D * outLength, dstStride: outLength)
-        }
+    parallelChunks(batch) { _, samples in
+        for n in samples { gather(n, 0..<outLength) }
     }
 }
 
-/// One sample's output, position-major: row p = b + Σ_a (weight column of the character at p+a).
-@inlinable
-func gatherColumns<T: BLASFloat>(_ idx: UnsafePointer<Int32>, outLength: Int, weightTransposed: UnsafePointer<T>,
-                                 bias: UnsafePointer<T>?, outChannels D: Int, kernel: Int,
-                                 into transposed: UnsafeMutablePointer<T>) {
-    for p in 0..<outLength {
-        let row = transposed + p * D
-        if let bias { row.update(from: bias, count: D) } else { row.update(repeating: 0, count: D) }
-        for a in 0..<kernel {
-            let c = Int(idx[p + a])
-            guard c >= 0 else { continue }
-            let column = weightTransposed + (c * kernel + a) * D
-            for d in 0..<D { row[d] += column[d] }
-        }
-    }
+/// Values of the per-core weight-gradient blocks `oneHotConvBackward` needs.
+public func oneHotGradientScratchCount(outChannels: Int, alphabet: Int, kernel: Int) -> Int {
+    alphabet * kernel * oneHotColumnStride(outChannels: outChannels) * parallelChunkCount
 }
 
-/// Accumulates dW and db. Each parallel chunk of samples sums into its own (C, k, D) block of
-/// `weightGradientTransposed` using its own (Lout, D) block of `outputTransposed`; the chunks'
-/// sums are then added into dW.
-@inlinable
-public func oneHotConvBackward<T: BLASFloat>(indices: UnsafePointer<Int32>, batch: Int, length: Int, alphabet: Int,
-                                             outChannels: Int, kernel: Int, dy: UnsafePointer<T>,
-                                             dWeight: UnsafeMutablePointer<T>, dBias: UnsafeMutablePointer<T>?,
-                                             weightGradientTransposed: UnsafeMutablePointer<T>,
-                                             outputTransposed: UnsafeMutablePointer<T>) {
-    let outLength = length - kernel + 1, D = outChannels, blockSize = alphabet * kernel * D
+/// Accumulates dW and db. Each parallel chunk of samples sums into its own transposed block of
+/// `weightGradientTransposed` (`oneHotGradientScratchCount` values); the blocks are then added
+/// into dW.
+public func oneHotConvBackward(indices: UnsafePointer<Int32>, batch: Int, length: Int, alphabet: Int,
+                               outChannels: Int, kernel: Int, dy: UnsafePointer<Float>,
+                               dWeight: UnsafeMutablePointer<Float>, dBias: UnsafeMutablePointer<Float>?,
+                               weightGradientTransposed: UnsafeMutablePointer<Float>) {
+    let outLength = length - kernel + 1, D = outChannels, stride = oneHotColumnStride(outChannels: outChannels)
+    let blockSize = alphabet * kernel * stride
     weightGradientTransposed.update(repeating: 0, count: blockSize * parallelChunkCount)
     if let dBias {
         for n in 0..<batch {
             for d in 0..<D { dBias[d] += sum(dy + (n * D + d) * outLength, count: outLength) }
         }
     }
-    nonisolated(unsafe) let gradientScratch = weightGradientTransposed, transposeScratch = outputTransposed
+    nonisolated(unsafe) let blocks = weightGradientTransposed
     parallelChunks(batch) { chunk, samples in
-        let gradient = gradientScratch + chunk * blockSize
-        let transposed = transposeScratch + chunk * outLength * D
         for n in samples {
-            transposeMatrix(dy + n * D * outLength, rows: D, columns: outLength, into: transposed, dstStride: D)
-            let idx = indices + n * length
-            for p in 0..<outLength {
-                let row = transposed + p * D
-                for a in 0..<kernel {
-                    let c = Int(idx[p + a])
-                    guard c >= 0 else { continue }
-                    let column = gradient + (c * kernel + a) * D
-                    for d in 0..<D { column[d] += row[d] }
-                }
-            }
+            oh_backward(VectorKernels.level, indices + n * length, Int64(outLength), dy + n * D * outLength, Int64(outLength),
+                        Int32(D), Int32(kernel), blocks + chunk * blockSize, Int64(stride))
         }
     }
     for chunk in 1..<parallelChunkCount {
@@ -125,7 +80,7 @@ public func oneHotConvBackward<T: BLASFloat>(indices: UnsafePointer<Int32>, batc
     }
     for d in 0..<D {
         for c in 0..<alphabet {
-            for a in 0..<kernel { dWeight[(d * alphabet + c) * kernel + a] += weightGradientTransposed[(c * kernel + a) * D + d] }
+            for a in 0..<kernel { dWeight[(d * alphabet + c) * kernel + a] += weightGradientTransposed[(c * kernel + a) * stride + d] }
         }
     }
 }

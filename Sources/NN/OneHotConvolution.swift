@@ -17,7 +17,6 @@ public final class OneHotConvolution: Layer {
     private let inputGradient = Tensor()
     private let weightTransposed = Tensor()
     private let weightGradientTransposed = Tensor()
-    private let outputTransposed = Tensor()
 
     public init(alphabetSize: Int, outChannels: Int, kernelSize: Int) {
         self.alphabetSize = alphabetSize
@@ -41,23 +40,23 @@ public final class OneHotConvolution: Layer {
         }
         let outLength = length - kernelSize + 1
         output.resize(to: [n, outChannels, outLength])
-        weightTransposed.resize(to: [alphabetSize * kernelSize * outChannels])
-        outputTransposed.resize(to: [outLength * outChannels * parallelChunkCount])
+        weightTransposed.resize(to: [alphabetSize * kernelSize * oneHotColumnStride(outChannels: outChannels)])
         transposeOneHotWeight(weight.value.pointer, outChannels: outChannels, alphabet: alphabetSize, kernel: kernelSize,
                               into: weightTransposed.pointer)
         oneHotConvForward(indices: indices, batch: n, length: length, weightTransposed: weightTransposed.pointer,
                           bias: bias.value.pointer, outChannels: outChannels, kernel: kernelSize,
-                          y: output.pointer, outputTransposed: outputTransposed.pointer)
+                          y: output.pointer)
         return output
     }
 
     /// Accumulates the weight and bias gradients. Indices have no gradient: returns zeros.
     public func backward(_ dy: Tensor) -> Tensor {
-        weightGradientTransposed.resize(to: [alphabetSize * kernelSize * outChannels * parallelChunkCount])
+        weightGradientTransposed.resize(to: [oneHotGradientScratchCount(outChannels: outChannels, alphabet: alphabetSize,
+                                                                        kernel: kernelSize)])
         oneHotConvBackward(indices: indices, batch: inputShape[0], length: inputShape[1], alphabet: alphabetSize,
                            outChannels: outChannels, kernel: kernelSize, dy: dy.pointer,
                            dWeight: weight.grad.pointer, dBias: bias.grad.pointer,
-                           weightGradientTransposed: weightGradientTransposed.pointer, outputTransposed: outputTransposed.pointer)
+                           weightGradientTransposed: weightGradientTransposed.pointer)
         inputGradient.resize(to: inputShape)
         inputGradient.zero()
         return inputGradient

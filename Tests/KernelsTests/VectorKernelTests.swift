@@ -198,3 +198,38 @@ import Testing
         }
     }
 }
+
+/// The one-hot gather kernels against Float64 loops, at every level: channel counts and
+/// lengths that fill whole LANES × LANES blocks and leave channels and positions over.
+@Suite struct OneHotKernelTests {
+    @Test(arguments: [(32, 40), (37, 53), (3, 9)])
+    func matchFloat64Loops(shape: (channels: Int, length: Int)) {
+        let (D, length, alphabet, kernel) = (shape.channels, shape.length, 5, 3)
+        let positions = length - kernel + 1, stride = oneHotColumnStride(outChannels: D)
+        var rng = RNG(seed: UInt64(D), stream: "one-hot")
+        let idx = (0..<length).map { _ in Int32(rng.int(below: alphabet + 1) - 1) }
+        let weightT = (0..<(alphabet * kernel * stride)).map { _ in Float(rng.normal()) }
+        let bias = (0..<D).map { _ in Float(rng.normal()) }
+        let dy = (0..<(D * positions)).map { _ in Float(rng.normal()) }
+        var expectedY = [Double](repeating: 0, count: D * positions)
+        var expectedGradient = [Double](repeating: 0.5, count: weightT.count)
+        for d in 0..<D {
+            for p in 0..<positions {
+                expectedY[d * positions + p] = Double(bias[d])
+                for a in 0..<kernel where idx[p + a] >= 0 {
+                    let column = (Int(idx[p + a]) * kernel + a) * stride
+                    expectedY[d * positions + p] += Double(weightT[column + d])
+                    expectedGradient[column + d] += Double(dy[d * positions + p])
+                }
+            }
+        }
+        for level in Int32(DC_LEVEL_GENERIC)...VectorKernels.level {
+            var y = [Float](repeating: .nan, count: D * positions), gradient = [Float](repeating: 0.5, count: weightT.count)
+            oh_forward(level, idx, Int64(positions), weightT, Int64(stride), bias, Int32(D), Int32(kernel), &y, Int64(positions))
+            oh_backward(level, idx, Int64(positions), dy, Int64(positions), Int32(D), Int32(kernel), &gradient, Int64(stride))
+            #expect(zip(y, expectedY).allSatisfy { abs(Double($0) - $1) <= 1e-5 * max(1, abs($1)) }, "y, level \(level)")
+            #expect(zip(gradient, expectedGradient).allSatisfy { abs(Double($0) - $1) <= 1e-5 * max(1, abs($1)) },
+                    "gradient, level \(level)")
+        }
+    }
+}

@@ -7,10 +7,12 @@ import Testing
 /// The gather formulation of conv1 must give what a dense convolution gives on the one-hot
 /// tensor (the dense convolution is itself gradient-checked and fixture-tested).
 @Suite struct OneHotConvolutionTests {
-    /// Batch 1 takes the path that splits one sample's positions across the cores.
-    @Test(arguments: [3, 1])
-    func equalsDenseConvolutionOnOneHotInput(batch n: Int) {
-        let (alphabet, length, features, kernel) = (6, 15, 4, 3)
+    /// Batch 1 takes the path that splits one sample's positions across the cores; 37 features
+    /// over 45 positions fill whole vector blocks and leave some over.
+    @Test(arguments: [(3, 4, 15), (1, 4, 15), (3, 37, 45), (1, 37, 45)])
+    func equalsDenseConvolutionOnOneHotInput(shape: (batch: Int, features: Int, length: Int)) {
+        let (n, features, length) = shape
+        let (alphabet, kernel) = (6, 3)
         var rng = RNG(seed: 21)
         let indices = Tensor(shape: [n, length])
         let oneHot = Tensor(shape: [n, alphabet, length])

@@ -1,0 +1,23 @@
+#ifndef ONE_HOT_H
+#define ONE_HOT_H
+// The one-hot convolution of the char-CNN's first layer (Kernels/OneHotConvolution.swift) for
+// Float, vectorised per instruction set like the direct kernels (`dc_best_level` picks the
+// level). idx holds the alphabet row of each input position, or -1 for an all-zero column;
+// positions + kernel - 1 of them are read. weightT and gradientT hold one column of D floats
+// per (character c, tap a), at (c · kernel + a) · columnStride.
+//
+// Give columnStride a few vectors more than D when D is a multiple of 256 floats (1 KB): the
+// kernels read a vector of every column at the same offset, and at a 1 KB stride those all
+// fall into 4 of L1's 64 sets, which thrashes (2.5× slower here).
+#include <stdint.h>
+
+/// y[d · yStride + p] = bias[d] + Σ_a weightT[(idx[p + a] · kernel + a) · columnStride + d]
+/// for p in 0..<positions (bias may be NULL; a position without a character adds nothing).
+void oh_forward(int level, const int32_t *idx, int64_t positions, const float *weightT, int64_t columnStride,
+                const float *bias, int32_t D, int32_t kernel, float *y, int64_t yStride);
+
+/// gradientT[(idx[p + a] · kernel + a) · columnStride + d] += dy[d · dyStride + p] for p in 0..<positions.
+void oh_backward(int level, const int32_t *idx, int64_t positions, const float *dy, int64_t dyStride, int32_t D,
+                 int32_t kernel, float *gradientT, int64_t columnStride);
+
+#endif

@@ -1,0 +1,133 @@
+// The one-hot convolution kernels (conv1 of the char-CNN as a gather of weight columns),
+// included by kernels.c for each instruction set after direct_conv_kernels.h (whose vector
+// types and helpers they use).
+//
+// The weight is laid out (alphabet, kernel, D), so that a character's column for one tap is a
+// contiguous run of D floats; the output and its gradient are (D, positions). A block of
+// LANES positions × LANES output channels sits in LANES registers, one position each, and is
+// transposed in registers on its way to (or from) the channel-major rows: there is no
+// (positions × D) scratch matrix and no separate transpose pass.
+
+// One round of the in-register transpose: rows i and i+h (bit h of i clear) swap the
+// off-diagonal h × h blocks of each 2h × 2h block. log2(LANES) rounds transpose the block.
+#define OH_ROUND(h, LOW, HIGH)                                         \
+    for (int i = 0; i < LANES; i++) {                                  \
+        if (i & (h)) continue;                                         \
+        const VF a = rows[i], b = rows[i + (h)];                       \
+        rows[i] = __builtin_shufflevector(a, b, LOW);                  \
+        rows[i + (h)] = __builtin_shufflevector(a, b, HIGH);           \
+    }
+
+/// rows[j][t] becomes the former rows[t][j], for a LANES × LANES block.
+static inline __attribute__((always_inline)) void FN(transpose)(VF *rows) {
+#if LANES == 16
+#define OH_1L 0, 16, 2, 18, 4, 20, 6, 22, 8, 24, 10, 26, 12, 28, 14, 30
+#define OH_1H 1, 17, 3, 19, 5, 21, 7, 23, 9, 25, 11, 27, 13, 29, 15, 31
+#define OH_2L 0, 1, 16, 17, 4, 5, 20, 21, 8, 9, 24, 25, 12, 13, 28, 29
+#define OH_2H 2, 3, 18, 19, 6, 7, 22, 23, 10, 11, 26, 27, 14, 15, 30, 31
+#define OH_4L 0, 1, 2, 3, 16, 17, 18, 19, 8, 9, 10, 11, 24, 25, 26, 27
+#define OH_4H 4, 5, 6, 7, 20, 21, 22, 23, 12, 13, 14, 15, 28, 29, 30, 31
+#define OH_8L 0, 1, 2, 3, 4, 5, 6, 7, 16, 17, 18, 19, 20, 21, 22, 23
+#define OH_8H 8, 9, 10, 11, 12, 13, 14, 15, 24, 25, 26, 27, 28, 29, 30, 31
+    OH_ROUND(1, OH_1L, OH_1H)
+    OH_ROUND(2, OH_2L, OH_2H)
+    OH_ROUND(4, OH_4L, OH_4H)
+    OH_ROUND(8, OH_8L, OH_8H)
+#elif LANES == 8
+#define OH_1L 0, 8, 2, 10, 4, 12, 6, 14
+#define OH_1H 1, 9, 3, 11, 5, 13, 7, 15
+#define OH_2L 0, 1, 8, 9, 4, 5, 12, 13
+#define OH_2H 2, 3, 10, 11, 6, 7, 14, 15
+#define OH_4L 0, 1, 2, 3, 8, 9, 10, 11
+#define OH_4H 4, 5, 6, 7, 12, 13, 14, 15
+    OH_ROUND(1, OH_1L, OH_1H)
+    OH_ROUND(2, OH_2L, OH_2H)
+    OH_ROUND(4, OH_4L, OH_4H)
+#else
+#define OH_1L 0, 4, 2, 6
+#define OH_1H 1, 5, 3, 7
+#define OH_2L 0, 1, 4, 5
+#define OH_2H 2, 3, 6, 7
+    OH_ROUND(1, OH_1L, OH_1H)
+    OH_ROUND(2, OH_2L, OH_2H)
+#endif
+}
+
+/// The column of character c for tap a, or NULL for no character (c < 0).
+static inline __attribute__((always_inline)) const float *FN(oh_column)(const float *weightT, int32_t c, int32_t a,
+                                                                       int32_t kernel, int64_t columnStride) {
+    return c < 0 ? NULL : weightT + ((int64_t)c * kernel + a) * columnStride;
+}
+
+// Channel blocks outside, positions inside: a block of LANES channels touches LANES output
+// (or gradient) rows, which the prefetcher follows, and a (alphabet × kernel × LANES) slice
+// of the weight that stays in L1. Positions outside would walk D rows 4 KB apart at once.
+
+static void FN(one_hot_forward)(const int32_t *idx, int64_t positions, const float *weightT,
+                                int64_t columnStride, const float *bias, int32_t D, int32_t kernel, float *y, int64_t yStride) {
+    const int64_t vectorPositions = positions / LANES * LANES;
+    int32_t d0 = 0;
+    for (; d0 + LANES <= D; d0 += LANES) {
+        const VF b = bias ? FN(load)(bias + d0) : FN(splat)(0);
+        for (int64_t p0 = 0; p0 < vectorPositions; p0 += LANES) {
+            VF rows[LANES];
+            for (int t = 0; t < LANES; t++) rows[t] = b;
+            for (int32_t a = 0; a < kernel; a++) {
+                for (int t = 0; t < LANES; t++) {
+                    const float *column = FN(oh_column)(weightT, idx[p0 + t + a], a, kernel, columnStride);
+                    if (column) rows[t] += FN(load)(column + d0);
+                }
+            }
+            FN(transpose)(rows);
+            for (int j = 0; j < LANES; j++) *(VF *)(y + (d0 + j) * yStride + p0) = rows[j];
+        }
+    }
+    // The channels and positions left over, one value at a time.
+    for (int32_t d = 0; d < D; d++) {
+        for (int64_t p = d < d0 ? vectorPositions : 0; p < positions; p++) {
+            float s = bias ? bias[d] : 0;
+            for (int32_t a = 0; a < kernel; a++) {
+                const float *column = FN(oh_column)(weightT, idx[p + a], a, kernel, columnStride);
+                if (column) s += column[d];
+            }
+            y[d * yStride + p] = s;
+        }
+    }
+}
+
+static void FN(one_hot_backward)(const int32_t *idx, int64_t positions, const float *dy, int64_t dyStride, int32_t D,
+                                 int32_t kernel, float *gradientT, int64_t columnStride) {
+    const int64_t vectorPositions = positions / LANES * LANES;
+    int32_t d0 = 0;
+    for (; d0 + LANES <= D; d0 += LANES) {
+        for (int64_t p0 = 0; p0 < vectorPositions; p0 += LANES) {
+            VF rows[LANES];
+            for (int j = 0; j < LANES; j++) rows[j] = FN(load)(dy + (d0 + j) * dyStride + p0);
+            FN(transpose)(rows);
+            for (int32_t a = 0; a < kernel; a++) {
+                for (int t = 0; t < LANES; t++) {
+                    float *column = (float *)FN(oh_column)(gradientT, idx[p0 + t + a], a, kernel, columnStride);
+                    if (column) *(VF *)(column + d0) = FN(load)(column + d0) + rows[t];
+                }
+            }
+        }
+    }
+    for (int32_t d = 0; d < D; d++) {
+        for (int64_t p = d < d0 ? vectorPositions : 0; p < positions; p++) {
+            for (int32_t a = 0; a < kernel; a++) {
+                float *column = (float *)FN(oh_column)(gradientT, idx[p + a], a, kernel, columnStride);
+                if (column) column[d] += dy[d * dyStride + p];
+            }
+        }
+    }
+}
+
+#undef OH_ROUND
+#undef OH_1L
+#undef OH_1H
+#undef OH_2L
+#undef OH_2H
+#undef OH_4L
+#undef OH_4H
+#undef OH_8L
+#undef OH_8H
