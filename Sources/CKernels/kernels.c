@@ -251,3 +251,12 @@ void oh_backward(int level, const int32_t *idx, int64_t positions, const float *
 #endif
     one_hot_backward_generic(idx, positions, dy, dyStride, D, kernel, gradientT, columnStride);
 }
+
+void oh_transpose(int level, const float *src, int64_t srcStride, int64_t rows, int64_t columns, float *dst,
+                  int64_t dstStride, int add) {
+#if defined(__x86_64__)
+    if (level >= DC_LEVEL_AVX512) { transpose_matrix_avx512(src, srcStride, rows, columns, dst, dstStride, add); return; }
+    if (level == DC_LEVEL_AVX2) { transpose_matrix_avx2(src, srcStride, rows, columns, dst, dstStride, add); return; }
+#endif
+    transpose_matrix_generic(src, srcStride, rows, columns, dst, dstStride, add);
+}

@@ -122,6 +122,29 @@ static void FN(one_hot_backward)(const int32_t *idx, int64_t positions, const fl
     }
 }
 
+static void FN(transpose_matrix)(const float *src, int64_t srcStride, int64_t rows, int64_t columns, float *dst,
+                                 int64_t dstStride, int add) {
+    const int64_t blockRows = rows / LANES * LANES, blockColumns = columns / LANES * LANES;
+    for (int64_t r0 = 0; r0 < blockRows; r0 += LANES) {
+        for (int64_t c0 = 0; c0 < blockColumns; c0 += LANES) {
+            VF block[LANES];
+            for (int i = 0; i < LANES; i++) block[i] = FN(load)(src + (r0 + i) * srcStride + c0);
+            FN(transpose)(block);
+            for (int j = 0; j < LANES; j++) {
+                float *out = dst + (c0 + j) * dstStride + r0;
+                *(VF *)out = add ? FN(load)(out) + block[j] : block[j];
+            }
+        }
+    }
+    // The rows and columns left over, one value at a time.
+    for (int64_t r = 0; r < rows; r++) {
+        for (int64_t c = r < blockRows ? blockColumns : 0; c < columns; c++) {
+            float *out = dst + c * dstStride + r;
+            *out = add ? *out + src[r * srcStride + c] : src[r * srcStride + c];
+        }
+    }
+}
+
 #undef OH_ROUND
 #undef OH_1L
 #undef OH_1H

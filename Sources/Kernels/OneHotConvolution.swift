@@ -19,12 +19,8 @@ public func oneHotColumnStride(outChannels: Int) -> Int { (outChannels + 15) / 1
 /// Copies the (D, alphabet, k) weight into (alphabet, k) columns of D floats, `oneHotColumnStride` apart.
 public func transposeOneHotWeight(_ weight: UnsafePointer<Float>, outChannels: Int, alphabet: Int, kernel: Int,
                                   into weightTransposed: UnsafeMutablePointer<Float>) {
-    let stride = oneHotColumnStride(outChannels: outChannels)
-    for d in 0..<outChannels {
-        for c in 0..<alphabet {
-            for a in 0..<kernel { weightTransposed[(c * kernel + a) * stride + d] = weight[(d * alphabet + c) * kernel + a] }
-        }
-    }
+    oh_transpose(VectorKernels.level, weight, Int64(alphabet * kernel), Int64(outChannels), Int64(alphabet * kernel),
+                 weightTransposed, Int64(oneHotColumnStride(outChannels: outChannels)), 0)
 }
 
 /// y (N, D, L - k + 1) from the (N, L) indices. Samples are split across the cores; with fewer
@@ -39,7 +35,14 @@ public func oneHotConvForward(indices: UnsafePointer<Int32>, batch: Int, length:
                    stride, bias, Int32(D), Int32(kernel), y + n * D * outLength + positions.lowerBound, Int64(outLength))
     }
     guard batch >= parallelChunkCount else {
-        for n in 0..<batch { parallelChunks(outLength) { _, positions in gather(n, positions) } }
+        // Split at whole vector blocks, so that each core's rows start on a cache line and only
+        // the last chunk has positions left over for the scalar loop.
+        let block = 16
+        for n in 0..<batch {
+            parallelChunks((outLength + block - 1) / block) { _, blocks in
+                gather(n, (blocks.lowerBound * block)..<min(outLength, blocks.upperBound * block))
+            }
+        }
         return
     }
     parallelChunks(batch) { _, samples in
@@ -74,13 +77,9 @@ public func oneHotConvBackward(indices: UnsafePointer<Int32>, batch: Int, length
                         Int32(D), Int32(kernel), blocks + chunk * blockSize, Int64(stride))
         }
     }
-    for chunk in 1..<parallelChunkCount {
-        let block = weightGradientTransposed + chunk * blockSize
-        for i in 0..<blockSize { weightGradientTransposed[i] += block[i] }
-    }
-    for d in 0..<D {
-        for c in 0..<alphabet {
-            for a in 0..<kernel { dWeight[(d * alphabet + c) * kernel + a] += weightGradientTransposed[(c * kernel + a) * stride + d] }
-        }
+    let columns = alphabet * kernel
+    for chunk in 0..<parallelChunkCount {
+        oh_transpose(VectorKernels.level, weightGradientTransposed + chunk * blockSize, Int64(stride), Int64(columns), Int64(D),
+                     dWeight, Int64(columns), 1)
     }
 }

@@ -233,3 +233,27 @@ import Testing
         }
     }
 }
+
+extension OneHotKernelTests {
+    /// The register-block transpose, writing and adding, with rows and columns left over.
+    @Test(arguments: [(16, 32), (37, 21), (3, 5)])
+    func transposeMatchesLoop(shape: (rows: Int, columns: Int)) {
+        let (rows, columns) = shape, (srcStride, dstStride) = (columns + 3, rows + 5)
+        var rng = RNG(seed: UInt64(rows), stream: "transpose")
+        let src = (0..<(rows * srcStride)).map { _ in Float(rng.normal()) }
+        let start = (0..<(columns * dstStride)).map { _ in Float(rng.normal()) }
+        for level in Int32(DC_LEVEL_GENERIC)...VectorKernels.level {
+            var written = start, added = start
+            oh_transpose(level, src, Int64(srcStride), Int64(rows), Int64(columns), &written, Int64(dstStride), 0)
+            oh_transpose(level, src, Int64(srcStride), Int64(rows), Int64(columns), &added, Int64(dstStride), 1)
+            var expectedWritten = start, expectedAdded = start
+            for r in 0..<rows {
+                for c in 0..<columns {
+                    expectedWritten[c * dstStride + r] = src[r * srcStride + c]
+                    expectedAdded[c * dstStride + r] += src[r * srcStride + c]
+                }
+            }
+            #expect(written == expectedWritten && added == expectedAdded, "level \(level)")
+        }
+    }
+}

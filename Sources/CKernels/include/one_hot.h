@@ -20,4 +20,9 @@ void oh_forward(int level, const int32_t *idx, int64_t positions, const float *w
 void oh_backward(int level, const int32_t *idx, int64_t positions, const float *dy, int64_t dyStride, int32_t D,
                  int32_t kernel, float *gradientT, int64_t columnStride);
 
+/// dst[c · dstStride + r] = src[r · srcStride + c] (or += when `add`) for r in 0..<rows, c in
+/// 0..<columns: lays the weight out as columns and folds the gradient back, in register blocks.
+void oh_transpose(int level, const float *src, int64_t srcStride, int64_t rows, int64_t columns, float *dst,
+                  int64_t dstStride, int add);
+
 #endif
