@@ -82,11 +82,14 @@ public enum Benchmark {
         for workload in workloads {
             let subjects = activations.compactMap { subject(workload, $0, log: log) }
             for kind in kinds {
+                // A batch-1 pass takes milliseconds, so its median needs more of them: 3× the
+                // warm-up and 4× the steps, as the PyTorch reference times its latency.
+                let repeats = kind == "latency" ? (warmup: 3, steps: 4) : (warmup: 1, steps: 1)
                 resetPeakMemory()
-                for _ in 0..<warmup { for s in subjects { s.run(kind) } }
+                for _ in 0..<(warmup * repeats.warmup) { for s in subjects { s.run(kind) } }
                 let peakAfterWarmup = peakMemoryMB()
                 var times = [[Double]](repeating: [], count: subjects.count)
-                for _ in 0..<max(1, steps) {
+                for _ in 0..<max(1, steps * repeats.steps) {
                     for (i, s) in subjects.enumerated() {
                         let start = DispatchTime.now().uptimeNanoseconds
                         s.run(kind)

@@ -16,11 +16,18 @@ import CKernels
 /// not pile into a few of L1's sets, as it does at a stride of 1 KB (D = 256).
 public func oneHotColumnStride(outChannels: Int) -> Int { (outChannels + 15) / 16 * 16 + 32 }
 
-/// Copies the (D, alphabet, k) weight into (alphabet, k) columns of D floats, `oneHotColumnStride` apart.
+/// Copies the (D, alphabet, k) weight into (alphabet, k) columns of D floats, `oneHotColumnStride`
+/// apart. Every forward pass does this (the weight may have changed), so at batch 1 the cores
+/// share it: each takes whole 16-channel blocks.
 public func transposeOneHotWeight(_ weight: UnsafePointer<Float>, outChannels: Int, alphabet: Int, kernel: Int,
                                   into weightTransposed: UnsafeMutablePointer<Float>) {
-    oh_transpose(VectorKernels.level, weight, Int64(alphabet * kernel), Int64(outChannels), Int64(alphabet * kernel),
-                 weightTransposed, Int64(oneHotColumnStride(outChannels: outChannels)), 0)
+    let columns = alphabet * kernel, stride = oneHotColumnStride(outChannels: outChannels), block = 16
+    nonisolated(unsafe) let weightTransposed = weightTransposed
+    parallelChunks((outChannels + block - 1) / block) { _, blocks in
+        let channels = (blocks.lowerBound * block)..<min(outChannels, blocks.upperBound * block)
+        oh_transpose(VectorKernels.level, weight + channels.lowerBound * columns, Int64(columns), Int64(channels.count),
+                     Int64(columns), weightTransposed + channels.lowerBound, Int64(stride), 0)
+    }
 }
 
 /// y (N, D, L - k + 1) from the (N, L) indices. Samples are split across the cores; with fewer

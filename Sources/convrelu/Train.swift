@@ -94,8 +94,8 @@ struct Bench: ParsableCommand {
     var activations = "relu,convrelu"
     @Option(help: "What to time, comma-separated: train (a training step), infer (inference at the same batch), latency (batch 1).")
     var kinds = Benchmark.kinds.joined(separator: ",")
-    @Option(help: "Timed steps per measurement (the median is reported).") var steps = 5
-    @Option(help: "Untimed warm-up steps.") var warmup = 2
+    @Option(help: "Timed steps per measurement (the median is reported); latency takes 4× as many.") var steps = 5
+    @Option(help: "Untimed warm-up steps; latency takes 3× as many.") var warmup = 2
     @Option(help: "BLAS and worker threads.") var threads = 2
     @Option(help: "Also write the results as JSON to this file.") var json: String?
 
