@@ -59,9 +59,10 @@ static inline __attribute__((always_inline)) const float *FN(oh_column)(const fl
     return c < 0 ? NULL : weightT + ((int64_t)c * kernel + a) * columnStride;
 }
 
-// Channel blocks outside, positions inside: a block of LANES channels touches LANES output
-// (or gradient) rows, which the prefetcher follows, and a (alphabet × kernel × LANES) slice
-// of the weight that stays in L1. Positions outside would walk D rows 4 KB apart at once.
+// Channel blocks outside, positions inside: while a block of LANES channels walks the
+// positions, it reads (or updates) one (alphabet × kernel × LANES) slice of the weight, 31 KB
+// for the char-CNN, which stays in L1 once the columns are padded (one_hot.h), and writes (or
+// reads) LANES rows front to back.
 
 static void FN(one_hot_forward)(const int32_t *idx, int64_t positions, const float *weightT,
                                 int64_t columnStride, const float *bias, int32_t D, int32_t kernel, float *y, int64_t yStride) {

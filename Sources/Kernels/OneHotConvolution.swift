@@ -1,15 +1,15 @@
 import CKernels
 
-/// A 1D convolution over one-hot input, computed as a gather of weight columns.
-///
-/// The char-CNN's first layer reads one-hot columns (at most one 1 per position), so
-/// y[n,d,p] = b[d] + Σ_a w[d, idx[n,p+a], a], where idx is the alphabet row at each position
-/// or -1 for an all-zero column. This costs O(L·k·D) adds instead of a dense GEMM over the
-/// alphabet: the quarter of a char-CNN step that conv1's GEMMs would take disappears.
-///
-/// The weight is gathered from a transposed copy holding one contiguous column of D floats per
-/// (character, tap), `oneHotColumnStride` apart; the vectorised C kernels (`one_hot.h`) build
-/// and read the (D, positions) rows through blocks transposed in registers.
+// A 1D convolution over one-hot input, computed as a gather of weight columns.
+//
+// The char-CNN's first layer reads one-hot columns (at most one 1 per position), so
+// y[n,d,p] = b[d] + Σ_a w[d, idx[n,p+a], a], where idx is the alphabet row at each position
+// or -1 for an all-zero column. This costs O(L·k·D) adds instead of a dense GEMM over the
+// alphabet: the quarter of a char-CNN step that conv1's GEMMs would take disappears.
+//
+// The weight is gathered from a transposed copy holding one contiguous column of D floats per
+// (character, tap), `oneHotColumnStride` apart; the vectorised C kernels (`one_hot.h`) build
+// and read the (D, positions) rows through blocks transposed in registers.
 
 /// Floats from one (character, tap) column of a transposed one-hot weight to the next: D in
 /// whole 16-float vectors, plus two vectors, so that reading one vector of every column does
@@ -17,14 +17,13 @@ import CKernels
 public func oneHotColumnStride(outChannels: Int) -> Int { (outChannels + 15) / 16 * 16 + 32 }
 
 /// Copies the (D, alphabet, k) weight into (alphabet, k) columns of D floats, `oneHotColumnStride`
-/// apart. Every forward pass does this (the weight may have changed), so at batch 1 the cores
-/// share it: each takes whole 16-channel blocks.
+/// apart. Every forward pass does this (the weight may have changed), so the cores share it,
+/// each taking whole 16-channel blocks.
 public func transposeOneHotWeight(_ weight: UnsafePointer<Float>, outChannels: Int, alphabet: Int, kernel: Int,
                                   into weightTransposed: UnsafeMutablePointer<Float>) {
-    let columns = alphabet * kernel, stride = oneHotColumnStride(outChannels: outChannels), block = 16
+    let columns = alphabet * kernel, stride = oneHotColumnStride(outChannels: outChannels)
     nonisolated(unsafe) let weightTransposed = weightTransposed
-    parallelChunks((outChannels + block - 1) / block) { _, blocks in
-        let channels = (blocks.lowerBound * block)..<min(outChannels, blocks.upperBound * block)
+    parallelBlocks(outChannels, block: 16) { channels in
         oh_transpose(VectorKernels.level, weight + channels.lowerBound * columns, Int64(columns), Int64(channels.count),
                      Int64(columns), weightTransposed + channels.lowerBound, Int64(stride), 0)
     }
@@ -44,12 +43,7 @@ public func oneHotConvForward(indices: UnsafePointer<Int32>, batch: Int, length:
     guard batch >= parallelChunkCount else {
         // Split at whole vector blocks, so that each core's rows start on a cache line and only
         // the last chunk has positions left over for the scalar loop.
-        let block = 16
-        for n in 0..<batch {
-            parallelChunks((outLength + block - 1) / block) { _, blocks in
-                gather(n, (blocks.lowerBound * block)..<min(outLength, blocks.upperBound * block))
-            }
-        }
+        for n in 0..<batch { parallelBlocks(outLength, block: 16) { positions in gather(n, positions) } }
         return
     }
     parallelChunks(batch) { _, samples in

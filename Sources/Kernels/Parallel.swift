@@ -31,3 +31,13 @@ public func parallelChunks(_ count: Int, _ body: (Int, Range<Int>) -> Void) {
     }
     parallelFor(chunks) { k in body(k, (count * k / chunks)..<(count * (k + 1) / chunks)) }
 }
+
+/// `parallelChunks` over 0..<count in whole blocks of `block`: every chunk starts at a multiple
+/// of `block` (a vector or cache-line boundary in the caller's rows), and only the last chunk
+/// can end short.
+@inlinable
+public func parallelBlocks(_ count: Int, block: Int, _ body: (Range<Int>) -> Void) {
+    parallelChunks((count + block - 1) / block) { _, blocks in
+        body((blocks.lowerBound * block)..<min(count, blocks.upperBound * block))
+    }
+}
