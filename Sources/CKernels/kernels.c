@@ -234,22 +234,34 @@ void vk_sum_gradients(int level, const float *dy, const float *x, float mean, in
     sum_gradients_generic(dy, x, mean, count, sumDy, sumDyCentered);
 }
 
-void oh_forward(int level, const int32_t *idx, int64_t positions, const float *weightT, int64_t columnStride,
-                const float *bias, int32_t D, int32_t kernel, float *y, int64_t yStride) {
+void oh_forward(int level, const int32_t *idx, int64_t outputs, int32_t pool, const float *weightT, int64_t columnStride,
+                const float *bias, int32_t D, int32_t kernel, float *y, float *winner, int64_t yStride) {
 #if defined(__x86_64__)
-    if (level >= DC_LEVEL_AVX512) { one_hot_forward_avx512(idx, positions, weightT, columnStride, bias, D, kernel, y, yStride); return; }
-    if (level == DC_LEVEL_AVX2) { one_hot_forward_avx2(idx, positions, weightT, columnStride, bias, D, kernel, y, yStride); return; }
+    if (level >= DC_LEVEL_AVX512) {
+        one_hot_forward_avx512(idx, outputs, pool, weightT, columnStride, bias, D, kernel, y, winner, yStride);
+        return;
+    }
+    if (level == DC_LEVEL_AVX2) {
+        one_hot_forward_avx2(idx, outputs, pool, weightT, columnStride, bias, D, kernel, y, winner, yStride);
+        return;
+    }
 #endif
-    one_hot_forward_generic(idx, positions, weightT, columnStride, bias, D, kernel, y, yStride);
+    one_hot_forward_generic(idx, outputs, pool, weightT, columnStride, bias, D, kernel, y, winner, yStride);
 }
 
-void oh_backward(int level, const int32_t *idx, int64_t positions, const float *dy, int64_t dyStride, int32_t D,
-                 int32_t kernel, float *gradientT, int64_t columnStride) {
+void oh_backward(int level, const int32_t *idx, int64_t outputs, int32_t pool, const float *dy, const float *winner,
+                 int64_t dyStride, int32_t D, int32_t kernel, float *gradientT, int64_t columnStride) {
 #if defined(__x86_64__)
-    if (level >= DC_LEVEL_AVX512) { one_hot_backward_avx512(idx, positions, dy, dyStride, D, kernel, gradientT, columnStride); return; }
-    if (level == DC_LEVEL_AVX2) { one_hot_backward_avx2(idx, positions, dy, dyStride, D, kernel, gradientT, columnStride); return; }
+    if (level >= DC_LEVEL_AVX512) {
+        one_hot_backward_avx512(idx, outputs, pool, dy, winner, dyStride, D, kernel, gradientT, columnStride);
+        return;
+    }
+    if (level == DC_LEVEL_AVX2) {
+        one_hot_backward_avx2(idx, outputs, pool, dy, winner, dyStride, D, kernel, gradientT, columnStride);
+        return;
+    }
 #endif
-    one_hot_backward_generic(idx, positions, dy, dyStride, D, kernel, gradientT, columnStride);
+    one_hot_backward_generic(idx, outputs, pool, dy, winner, dyStride, D, kernel, gradientT, columnStride);
 }
 
 void oh_transpose(int level, const float *src, int64_t srcStride, int64_t rows, int64_t columns, float *dst,

@@ -63,61 +63,105 @@ static inline __attribute__((always_inline)) const float *FN(oh_column)(const fl
 // positions, it reads (or updates) one (alphabet × kernel × LANES) slice of the weight, 31 KB
 // for the char-CNN, which stays in L1 once the columns are padded (one_hot.h), and writes (or
 // reads) LANES rows front to back.
+//
+// With a max pool fused in (pool > 1), output o is the maximum over the window's positions
+// o · pool + w. Each w is gathered and transposed in turn, then merged into the output rows
+// (still in L1) with selects: the first maximum wins a tie, and a NaN wins, as in MaxPool.
 
-static void FN(one_hot_forward)(const int32_t *idx, int64_t positions, const float *weightT,
-                                int64_t columnStride, const float *bias, int32_t D, int32_t kernel, float *y, int64_t yStride) {
-    const int64_t vectorPositions = positions / LANES * LANES;
+/// The one-hot convolution at position p for channel d.
+static inline __attribute__((always_inline)) float FN(oh_value)(const int32_t *idx, int64_t p, int32_t d,
+        const float *weightT, int64_t columnStride, const float *bias, int32_t kernel) {
+    float s = bias ? bias[d] : 0;
+    for (int32_t a = 0; a < kernel; a++) {
+        const float *column = FN(oh_column)(weightT, idx[p + a], a, kernel, columnStride);
+        if (column) s += column[d];
+    }
+    return s;
+}
+
+static void FN(one_hot_forward)(const int32_t *idx, int64_t outputs, int32_t pool, const float *weightT,
+                                int64_t columnStride, const float *bias, int32_t D, int32_t kernel, float *y,
+                                float *winner, int64_t yStride) {
+    const int64_t vectorOutputs = outputs / LANES * LANES;
     int32_t d0 = 0;
     for (; d0 + LANES <= D; d0 += LANES) {
         const VF b = bias ? FN(load)(bias + d0) : FN(splat)(0);
-        for (int64_t p0 = 0; p0 < vectorPositions; p0 += LANES) {
-            VF rows[LANES];
-            for (int t = 0; t < LANES; t++) rows[t] = b;
-            for (int32_t a = 0; a < kernel; a++) {
-                for (int t = 0; t < LANES; t++) {
-                    const float *column = FN(oh_column)(weightT, idx[p0 + t + a], a, kernel, columnStride);
-                    if (column) rows[t] += FN(load)(column + d0);
+        for (int64_t o0 = 0; o0 < vectorOutputs; o0 += LANES) {
+            for (int32_t w = 0; w < pool; w++) {
+                VF rows[LANES];
+                for (int t = 0; t < LANES; t++) rows[t] = b;
+                for (int32_t a = 0; a < kernel; a++) {
+                    for (int t = 0; t < LANES; t++) {
+                        const float *column = FN(oh_column)(weightT, idx[(o0 + t) * pool + w + a], a, kernel, columnStride);
+                        if (column) rows[t] += FN(load)(column + d0);
+                    }
+                }
+                FN(transpose)(rows);
+                const VF tap = FN(splat)((float)w);
+                for (int j = 0; j < LANES; j++) {
+                    float *out = y + (d0 + j) * yStride + o0;
+                    float *won = winner ? winner + (d0 + j) * yStride + o0 : NULL;
+                    if (w == 0) {
+                        *(VF *)out = rows[j];
+                        if (won) *(VF *)won = tap;
+                        continue;
+                    }
+                    const VF best = FN(load)(out);
+                    const VI takes = (rows[j] > best) | ((rows[j] != rows[j]) & (best == best));
+                    *(VF *)out = (VF)(((VI)rows[j] & takes) | ((VI)best & ~takes));
+                    if (won) *(VF *)won = (VF)(((VI)tap & takes) | ((VI)FN(load)(won) & ~takes));
                 }
             }
-            FN(transpose)(rows);
-            for (int j = 0; j < LANES; j++) *(VF *)(y + (d0 + j) * yStride + p0) = rows[j];
         }
     }
-    // The channels and positions left over, one value at a time.
+    // The channels and outputs left over, one value at a time.
     for (int32_t d = 0; d < D; d++) {
-        for (int64_t p = d < d0 ? vectorPositions : 0; p < positions; p++) {
-            float s = bias ? bias[d] : 0;
-            for (int32_t a = 0; a < kernel; a++) {
-                const float *column = FN(oh_column)(weightT, idx[p + a], a, kernel, columnStride);
-                if (column) s += column[d];
+        for (int64_t o = d < d0 ? vectorOutputs : 0; o < outputs; o++) {
+            float best = FN(oh_value)(idx, o * pool, d, weightT, columnStride, bias, kernel);
+            int32_t bestTap = 0;
+            for (int32_t w = 1; w < pool; w++) {
+                const float v = FN(oh_value)(idx, o * pool + w, d, weightT, columnStride, bias, kernel);
+                if (v > best || (v != v && best == best)) {
+                    best = v;
+                    bestTap = w;
+                }
             }
-            y[d * yStride + p] = s;
+            y[d * yStride + o] = best;
+            if (winner) winner[d * yStride + o] = (float)bestTap;
         }
     }
 }
 
-static void FN(one_hot_backward)(const int32_t *idx, int64_t positions, const float *dy, int64_t dyStride, int32_t D,
-                                 int32_t kernel, float *gradientT, int64_t columnStride) {
-    const int64_t vectorPositions = positions / LANES * LANES;
+static void FN(one_hot_backward)(const int32_t *idx, int64_t outputs, int32_t pool, const float *dy,
+                                 const float *winner, int64_t dyStride, int32_t D, int32_t kernel, float *gradientT,
+                                 int64_t columnStride) {
+    const int64_t vectorOutputs = outputs / LANES * LANES;
     int32_t d0 = 0;
     for (; d0 + LANES <= D; d0 += LANES) {
-        for (int64_t p0 = 0; p0 < vectorPositions; p0 += LANES) {
-            VF rows[LANES];
-            for (int j = 0; j < LANES; j++) rows[j] = FN(load)(dy + (d0 + j) * dyStride + p0);
-            FN(transpose)(rows);
-            for (int32_t a = 0; a < kernel; a++) {
-                for (int t = 0; t < LANES; t++) {
-                    float *column = (float *)FN(oh_column)(gradientT, idx[p0 + t + a], a, kernel, columnStride);
-                    if (column) *(VF *)(column + d0) = FN(load)(column + d0) + rows[t];
+        for (int64_t o0 = 0; o0 < vectorOutputs; o0 += LANES) {
+            for (int32_t w = 0; w < pool; w++) {
+                const VF tap = FN(splat)((float)w);
+                VF rows[LANES];
+                for (int j = 0; j < LANES; j++) {
+                    rows[j] = FN(load)(dy + (d0 + j) * dyStride + o0);
+                    if (winner) rows[j] = FN(keep)(rows[j], FN(load)(winner + (d0 + j) * dyStride + o0) == tap);
+                }
+                FN(transpose)(rows);
+                for (int32_t a = 0; a < kernel; a++) {
+                    for (int t = 0; t < LANES; t++) {
+                        float *column = (float *)FN(oh_column)(gradientT, idx[(o0 + t) * pool + w + a], a, kernel, columnStride);
+                        if (column) *(VF *)(column + d0) = FN(load)(column + d0) + rows[t];
+                    }
                 }
             }
         }
     }
     for (int32_t d = 0; d < D; d++) {
-        for (int64_t p = d < d0 ? vectorPositions : 0; p < positions; p++) {
+        for (int64_t o = d < d0 ? vectorOutputs : 0; o < outputs; o++) {
+            const int64_t p = o * pool + (winner ? (int64_t)winner[d * dyStride + o] : 0);
             for (int32_t a = 0; a < kernel; a++) {
                 float *column = (float *)FN(oh_column)(gradientT, idx[p + a], a, kernel, columnStride);
-                if (column) column[d] += dy[d * dyStride + p];
+                if (column) column[d] += dy[d * dyStride + o];
             }
         }
     }

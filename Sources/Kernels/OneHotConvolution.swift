@@ -29,25 +29,35 @@ public func transposeOneHotWeight(_ weight: UnsafePointer<Float>, outChannels: I
     }
 }
 
-/// y (N, D, L - k + 1) from the (N, L) indices. Samples are split across the cores; with fewer
-/// samples than cores (batch-1 latency), each sample's positions are.
-public func oneHotConvForward(indices: UnsafePointer<Int32>, batch: Int, length: Int,
+/// Outputs per sample of a one-hot convolution of `kernel` over `length` positions, followed by
+/// a max pool of window and stride `pool` (1: none) in floor mode.
+public func oneHotOutputLength(length: Int, kernel: Int, pool: Int) -> Int { (length - kernel + 1) / pool }
+
+/// y (N, D, outputs) from the (N, L) indices, with `oneHotOutputLength` outputs per sample: the
+/// convolution, max-pooled over windows of `pool` when pool > 1, the winning offset of each window
+/// going to `winner` (same shape as y; nil at inference). Samples are split across the cores;
+/// with fewer samples than cores (batch-1 latency), each sample's outputs are.
+public func oneHotConvForward(indices: UnsafePointer<Int32>, batch: Int, length: Int, pool: Int,
                               weightTransposed: UnsafePointer<Float>, bias: UnsafePointer<Float>?,
-                              outChannels: Int, kernel: Int, y: UnsafeMutablePointer<Float>) {
-    let outLength = length - kernel + 1, D = outChannels, stride = Int64(oneHotColumnStride(outChannels: outChannels))
-    nonisolated(unsafe) let y = y
-    let gather = { (n: Int, positions: Range<Int>) in
-        oh_forward(VectorKernels.level, indices + n * length + positions.lowerBound, Int64(positions.count), weightTransposed,
-                   stride, bias, Int32(D), Int32(kernel), y + n * D * outLength + positions.lowerBound, Int64(outLength))
+                              outChannels: Int, kernel: Int, y: UnsafeMutablePointer<Float>,
+                              winner: UnsafeMutablePointer<Float>?) {
+    let outputs = oneHotOutputLength(length: length, kernel: kernel, pool: pool), D = outChannels
+    let stride = Int64(oneHotColumnStride(outChannels: outChannels))
+    nonisolated(unsafe) let y = y, winner = winner
+    let gather = { (n: Int, range: Range<Int>) in
+        let offset = n * D * outputs + range.lowerBound
+        oh_forward(VectorKernels.level, indices + n * length + range.lowerBound * pool, Int64(range.count), Int32(pool),
+                   weightTransposed, stride, bias, Int32(D), Int32(kernel), y + offset, winner.map { $0 + offset },
+                   Int64(outputs))
     }
     guard batch >= parallelChunkCount else {
         // Split at whole vector blocks, so that each core's rows start on a cache line and only
-        // the last chunk has positions left over for the scalar loop.
-        for n in 0..<batch { parallelBlocks(outLength, block: 16) { positions in gather(n, positions) } }
+        // the last chunk has outputs left over for the scalar loop.
+        for n in 0..<batch { parallelBlocks(outputs, block: 16) { range in gather(n, range) } }
         return
     }
     parallelChunks(batch) { _, samples in
-        for n in samples { gather(n, 0..<outLength) }
+        for n in samples { gather(n, 0..<outputs) }
     }
 }
 
@@ -56,26 +66,29 @@ public func oneHotGradientScratchCount(outChannels: Int, alphabet: Int, kernel: 
     alphabet * kernel * oneHotColumnStride(outChannels: outChannels) * parallelChunkCount
 }
 
-/// Accumulates dW and db. Each parallel chunk of samples sums into its own transposed block of
+/// Accumulates dW and db from the gradient of `oneHotConvForward`'s y (and its `winner`, when
+/// pool > 1). Each parallel chunk of samples sums into its own transposed block of
 /// `weightGradientTransposed` (`oneHotGradientScratchCount` values); the blocks are then added
 /// into dW.
-public func oneHotConvBackward(indices: UnsafePointer<Int32>, batch: Int, length: Int, alphabet: Int,
-                               outChannels: Int, kernel: Int, dy: UnsafePointer<Float>,
+public func oneHotConvBackward(indices: UnsafePointer<Int32>, batch: Int, length: Int, pool: Int, alphabet: Int,
+                               outChannels: Int, kernel: Int, dy: UnsafePointer<Float>, winner: UnsafePointer<Float>?,
                                dWeight: UnsafeMutablePointer<Float>, dBias: UnsafeMutablePointer<Float>?,
                                weightGradientTransposed: UnsafeMutablePointer<Float>) {
-    let outLength = length - kernel + 1, D = outChannels, stride = oneHotColumnStride(outChannels: outChannels)
-    let blockSize = alphabet * kernel * stride
+    let outputs = oneHotOutputLength(length: length, kernel: kernel, pool: pool), D = outChannels
+    let stride = oneHotColumnStride(outChannels: outChannels), blockSize = alphabet * kernel * stride
     weightGradientTransposed.update(repeating: 0, count: blockSize * parallelChunkCount)
     if let dBias {
         for n in 0..<batch {
-            for d in 0..<D { dBias[d] += sum(dy + (n * D + d) * outLength, count: outLength) }
+            for d in 0..<D { dBias[d] += sum(dy + (n * D + d) * outputs, count: outputs) }
         }
     }
     nonisolated(unsafe) let blocks = weightGradientTransposed
     parallelChunks(batch) { chunk, samples in
         for n in samples {
-            oh_backward(VectorKernels.level, indices + n * length, Int64(outLength), dy + n * D * outLength, Int64(outLength),
-                        Int32(D), Int32(kernel), blocks + chunk * blockSize, Int64(stride))
+            let offset = n * D * outputs
+            oh_backward(VectorKernels.level, indices + n * length, Int64(outputs), Int32(pool), dy + offset,
+                        winner.map { $0 + offset }, Int64(outputs), Int32(D), Int32(kernel), blocks + chunk * blockSize,
+                        Int64(stride))
         }
     }
     let columns = alphabet * kernel

@@ -104,7 +104,12 @@ public final class CharCNN: Classifier {
         for (i, spec) in CharCNNConfiguration.convolutions.enumerated() {
             let index = i + 1
             if index == 1 {
-                network.append(OneHotConvolution(alphabetSize: c.alphabetSize, outChannels: c.features, kernelSize: spec.kernel), name: "conv1")
+                // When nothing stands between conv1 and its pool (no batch norm, and site 1's
+                // activation applied by conv2), conv1 pools as it gathers.
+                let pools = spec.pools && !c.batchNorm && fusedInput(c.activation(at: 1)) != .identity
+                network.append(OneHotConvolution(alphabetSize: c.alphabetSize, outChannels: c.features, kernelSize: spec.kernel,
+                                                 poolSize: pools ? 3 : 1), name: "conv1")
+                if pools { continue }
             } else {
                 network.append(Convolution(.one, inChannels: c.features, outChannels: c.features, kernelSize: spec.kernel,
                                            input: fusedInput(c.activation(at: index - 1))), name: "conv\(index)")

@@ -4,12 +4,19 @@ import Tensor
 /// Conv1d over one-hot character input, given as alphabet row indices (N, L) stored in a
 /// Float tensor (-1 for an all-zero column). Same parameters and results as a `Convolution`
 /// on the one-hot (N, alphabet, L) tensor, computed as a gather of weight columns.
+///
+/// With `poolSize` > 1 it is also the max pool that follows (window and stride `poolSize`, floor
+/// mode, as `MaxPool`): the full-length convolution output is never stored. In the char-CNN
+/// that output is 4 MB per sample, written by the convolution and read back by the pool.
 public final class OneHotConvolution: Layer {
     public let alphabetSize: Int
     public let outChannels: Int
     public let kernelSize: Int
+    public let poolSize: Int
     public let weight: Parameter
     public let bias: Parameter
+    /// The winning offset of each pooling window, from the last training forward pass.
+    private let winner = Tensor()
 
     private var indices: [Int32] = []
     private var inputShape: [Int] = []
@@ -18,10 +25,12 @@ public final class OneHotConvolution: Layer {
     private let weightTransposed = Tensor()
     private let weightGradientTransposed = Tensor()
 
-    public init(alphabetSize: Int, outChannels: Int, kernelSize: Int) {
+    public init(alphabetSize: Int, outChannels: Int, kernelSize: Int, poolSize: Int = 1) {
+        precondition(poolSize >= 1, "OneHotConvolution: pool size \(poolSize)")
         self.alphabetSize = alphabetSize
         self.outChannels = outChannels
         self.kernelSize = kernelSize
+        self.poolSize = poolSize
         weight = Parameter(shape: [outChannels, alphabetSize, kernelSize], group: .weight)
         bias = Parameter(shape: [outChannels], group: .bias)
     }
@@ -29,7 +38,8 @@ public final class OneHotConvolution: Layer {
     public var parameters: [NamedParameter] { [NamedParameter("weight", weight), NamedParameter("bias", bias)] }
 
     public func forward(_ x: Tensor, _ context: RunContext) -> Tensor {
-        precondition(x.shape.count == 2 && x.shape[1] >= kernelSize, "OneHotConvolution: input \(x.shape) is not (N, L) indices")
+        precondition(x.shape.count == 2 && x.shape[1] >= kernelSize + poolSize - 1,
+                     "OneHotConvolution: input \(x.shape) is not (N, L) indices, L >= \(kernelSize + poolSize - 1)")
         inputShape = x.shape
         let (n, length) = (x.shape[0], x.shape[1])
         if indices.count != x.count { indices = [Int32](repeating: -1, count: x.count) }
@@ -38,24 +48,26 @@ public final class OneHotConvolution: Layer {
             precondition(c >= -1 && Int(c) < alphabetSize, "OneHotConvolution: index \(c) outside -1..<\(alphabetSize)")
             indices[i] = c
         }
-        let outLength = length - kernelSize + 1
-        output.resize(to: [n, outChannels, outLength])
+        output.resize(to: [n, outChannels, oneHotOutputLength(length: length, kernel: kernelSize, pool: poolSize)])
+        let recordsWinners = context.training && poolSize > 1
+        if recordsWinners { winner.resize(to: output.shape) }
         weightTransposed.resize(to: [alphabetSize * kernelSize * oneHotColumnStride(outChannels: outChannels)])
         transposeOneHotWeight(weight.value.pointer, outChannels: outChannels, alphabet: alphabetSize, kernel: kernelSize,
                               into: weightTransposed.pointer)
-        oneHotConvForward(indices: indices, batch: n, length: length, weightTransposed: weightTransposed.pointer,
+        oneHotConvForward(indices: indices, batch: n, length: length, pool: poolSize, weightTransposed: weightTransposed.pointer,
                           bias: bias.value.pointer, outChannels: outChannels, kernel: kernelSize,
-                          y: output.pointer)
+                          y: output.pointer, winner: recordsWinners ? winner.pointer : nil)
         return output
     }
 
     /// Accumulates the weight and bias gradients. Indices have no gradient: returns zeros.
     public func backward(_ dy: Tensor) -> Tensor {
+        precondition(poolSize == 1 || winner.shape == dy.shape, "OneHotConvolution: backward needs a training forward first")
         weightGradientTransposed.resize(to: [oneHotGradientScratchCount(outChannels: outChannels, alphabet: alphabetSize,
                                                                         kernel: kernelSize)])
-        oneHotConvBackward(indices: indices, batch: inputShape[0], length: inputShape[1], alphabet: alphabetSize,
+        oneHotConvBackward(indices: indices, batch: inputShape[0], length: inputShape[1], pool: poolSize, alphabet: alphabetSize,
                            outChannels: outChannels, kernel: kernelSize, dy: dy.pointer,
-                           dWeight: weight.grad.pointer, dBias: bias.grad.pointer,
+                           winner: poolSize > 1 ? winner.pointer : nil, dWeight: weight.grad.pointer, dBias: bias.grad.pointer,
                            weightGradientTransposed: weightGradientTransposed.pointer)
         inputGradient.resize(to: inputShape)
         inputGradient.zero()

@@ -199,37 +199,54 @@ import Testing
     }
 }
 
-/// The one-hot gather kernels against Float64 loops, at every level: channel counts and
-/// lengths that fill whole LANES × LANES blocks and leave channels and positions over.
+/// The one-hot gather kernels against Float64 loops, at every level, plain and with a max pool
+/// of 3 fused in: channel counts and lengths that fill whole LANES × LANES blocks and leave
+/// channels and outputs over.
 @Suite struct OneHotKernelTests {
-    @Test(arguments: [(32, 40), (37, 53), (3, 9)])
-    func matchFloat64Loops(shape: (channels: Int, length: Int)) {
-        let (D, length, alphabet, kernel) = (shape.channels, shape.length, 5, 3)
-        let positions = length - kernel + 1, stride = oneHotColumnStride(outChannels: D)
-        var rng = RNG(seed: UInt64(D), stream: "one-hot")
+    @Test(arguments: [(32, 40, 1), (37, 53, 1), (3, 9, 1), (32, 100, 3), (37, 60, 3)])
+    func matchFloat64Loops(shape: (channels: Int, length: Int, pool: Int)) {
+        let (D, length, pool, alphabet, kernel) = (shape.channels, shape.length, shape.pool, 5, 3)
+        let outputs = (length - kernel + 1) / pool, stride = oneHotColumnStride(outChannels: D)
+        var rng = RNG(seed: UInt64(D * pool), stream: "one-hot")
         let idx = (0..<length).map { _ in Int32(rng.int(below: alphabet + 1) - 1) }
         let weightT = (0..<(alphabet * kernel * stride)).map { _ in Float(rng.normal()) }
         let bias = (0..<D).map { _ in Float(rng.normal()) }
-        let dy = (0..<(D * positions)).map { _ in Float(rng.normal()) }
-        var expectedY = [Double](repeating: 0, count: D * positions)
+        let dy = (0..<(D * outputs)).map { _ in Float(rng.normal()) }
+        // The convolution at every position in Float64; then each window's maximum (first on a
+        // tie) and the gradient routed to it.
+        func convolution(_ d: Int, _ p: Int) -> Double {
+            (0..<kernel).reduce(Double(bias[d])) { sum, a in
+                idx[p + a] < 0 ? sum : sum + Double(weightT[(Int(idx[p + a]) * kernel + a) * stride + d])
+            }
+        }
+        var expectedY = [Double](repeating: 0, count: D * outputs), expectedWinner = [Float](repeating: 0, count: D * outputs)
         var expectedGradient = [Double](repeating: 0.5, count: weightT.count)
         for d in 0..<D {
-            for p in 0..<positions {
-                expectedY[d * positions + p] = Double(bias[d])
-                for a in 0..<kernel where idx[p + a] >= 0 {
-                    let column = (Int(idx[p + a]) * kernel + a) * stride
-                    expectedY[d * positions + p] += Double(weightT[column + d])
-                    expectedGradient[column + d] += Double(dy[d * positions + p])
+            for o in 0..<outputs {
+                let values = (0..<pool).map { convolution(d, o * pool + $0) }
+                let w = values.firstIndex(of: values.max()!)!
+                expectedY[d * outputs + o] = values[w]
+                expectedWinner[d * outputs + o] = Float(w)
+                for a in 0..<kernel where idx[o * pool + w + a] >= 0 {
+                    expectedGradient[(Int(idx[o * pool + w + a]) * kernel + a) * stride + d] += Double(dy[d * outputs + o])
                 }
             }
         }
+        func close(_ a: [Float], _ b: [Double]) -> Bool { zip(a, b).allSatisfy { abs(Double($0) - $1) <= 1e-5 * max(1, abs($1)) } }
         for level in Int32(DC_LEVEL_GENERIC)...VectorKernels.level {
-            var y = [Float](repeating: .nan, count: D * positions), gradient = [Float](repeating: 0.5, count: weightT.count)
-            oh_forward(level, idx, Int64(positions), weightT, Int64(stride), bias, Int32(D), Int32(kernel), &y, Int64(positions))
-            oh_backward(level, idx, Int64(positions), dy, Int64(positions), Int32(D), Int32(kernel), &gradient, Int64(stride))
-            #expect(zip(y, expectedY).allSatisfy { abs(Double($0) - $1) <= 1e-5 * max(1, abs($1)) }, "y, level \(level)")
-            #expect(zip(gradient, expectedGradient).allSatisfy { abs(Double($0) - $1) <= 1e-5 * max(1, abs($1)) },
-                    "gradient, level \(level)")
+            var y = [Float](repeating: .nan, count: D * outputs), winner = [Float](repeating: -1, count: D * outputs)
+            var gradient = [Float](repeating: 0.5, count: weightT.count)
+            winner.withUnsafeMutableBufferPointer { wp in
+                oh_forward(level, idx, Int64(outputs), Int32(pool), weightT, Int64(stride), bias, Int32(D), Int32(kernel), &y,
+                           pool > 1 ? wp.baseAddress : nil, Int64(outputs))
+            }
+            winner.withUnsafeBufferPointer { wp in
+                oh_backward(level, idx, Int64(outputs), Int32(pool), dy, pool > 1 ? wp.baseAddress : nil, Int64(outputs), Int32(D),
+                            Int32(kernel), &gradient, Int64(stride))
+            }
+            #expect(close(y, expectedY), "y, level \(level)")
+            if pool > 1 { #expect(winner == expectedWinner, "winner, level \(level)") }
+            #expect(close(gradient, expectedGradient), "gradient, level \(level)")
         }
     }
 }

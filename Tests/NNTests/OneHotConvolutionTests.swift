@@ -46,3 +46,43 @@ import Testing
         #expect(mismatch(gather.bias.grad.array, dense.bias!.grad.array, tight, "db") == nil)
     }
 }
+
+/// conv1 with the max pool fused in must give what the plain gather followed by `MaxPool` gives:
+/// the same output, and the same weight and bias gradients, at batch 1 (outputs split across
+/// the cores) and above; 37 features over 60 positions (19 windows) fill a vector block and
+/// leave channels and windows over. A window whose positions hold no character ties at the
+/// bias, which tests the tie rule (the first position wins).
+@Suite struct PooledOneHotConvolutionTests {
+    @Test(arguments: [1, 3])
+    func equalsGatherThenMaxPool(batch n: Int) {
+        let (alphabet, length, features, kernel) = (6, 60, 37, 3)
+        var rng = RNG(seed: 5, stream: "pooled")
+        let indices = Tensor(shape: [n, length])
+        for i in 0..<indices.count { indices[i] = Float(rng.int(below: alphabet + 1) - 1) }
+        for p in 20..<30 { indices[p] = -1 }  // positions without a character: tied windows
+        let pooled = OneHotConvolution(alphabetSize: alphabet, outChannels: features, kernelSize: kernel, poolSize: 3)
+        let plain = OneHotConvolution(alphabetSize: alphabet, outChannels: features, kernelSize: kernel)
+        let pool = MaxPool(.one, kernelSize: 3)
+        for p in [pooled.weight, pooled.bias] {
+            for i in 0..<p.count { p.value[i] = Float(rng.normal()) }
+        }
+        plain.weight.value.copy(from: pooled.weight.value)
+        plain.bias.value.copy(from: pooled.bias.value)
+
+        let context = RunContext(training: true, seed: 1, step: 0)
+        let y = pooled.forward(indices, context)
+        let reference = pool.forward(plain.forward(indices, context), context)
+        #expect(y.shape == reference.shape)
+        #expect(y.array == reference.array)
+        #expect(pooled.forward(indices, .inference).array == reference.array)
+
+        _ = pooled.forward(indices, context)
+        let dy = Tensor(shape: y.shape)
+        for i in 0..<dy.count { dy[i] = Float(rng.normal()) }
+        _ = pooled.backward(dy)
+        _ = plain.backward(pool.backward(dy))
+        let tight = Tolerance(absolute: 1e-5, relative: 1e-5)
+        #expect(mismatch(pooled.weight.grad.array, plain.weight.grad.array, tight, "dw") == nil)
+        #expect(mismatch(pooled.bias.grad.array, plain.bias.grad.array, tight, "db") == nil)
+    }
+}
