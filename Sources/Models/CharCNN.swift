@@ -117,10 +117,12 @@ public final class CharCNN: Classifier {
             if c.batchNorm { network.append(BatchNorm(channels: c.features), name: "bn\(index)") }
             let kind = c.activation(at: index)
             if spec.pools {
-                if kind == .convReLU && index == 6 {
-                    // In front of fc1: one threshold per flattened feature, after the pool.
+                if index == 6 && (kind == .convReLU || kind == .relu) {
+                    // In front of fc1, after the pool: ConvReLU is one threshold per flattened
+                    // feature there. A ReLU commutes with the max pool (outputs and gradients
+                    // alike), so it runs on a third of the values.
                     network.append(MaxPool(.one, kernelSize: 3))
-                    network.append(activationLayer(kind, channels: c.features, size: lengths[i].pooled), name: "act6")
+                    appendActivation(kind, site: index, channels: c.features, size: lengths[i].pooled)
                     continue
                 }
                 appendActivation(kind, site: index, channels: c.features, size: lengths[i].convolved)
