@@ -336,9 +336,12 @@ public func convForward<T: BLASFloat>(x: UnsafePointer<T>, inputStride: Int, wei
 }
 
 /// Backward pass over a batch: accumulates into dW, db, dθ and dx (each optional but dW).
-/// dx is accumulated, not overwritten, because in a dense block several layers read the
-/// same input channels and their gradients add up in one buffer. Workspaces as in
-/// `convForward`; `columnGradient` holds `schedule.columnsCount(g)` values.
+/// dx is accumulated, because in a dense block several layers read the same input channels
+/// and their gradients add up in one buffer; with `overwritingDx` it is overwritten instead.
+/// Taking samples per core, each sample's dx is then zeroed just before its gradient goes in,
+/// while it is in that core's cache, rather than the whole tensor beforehand (a separate pass
+/// of ~100 MB per char-CNN step). Workspaces as in `convForward`; `columnGradient` holds
+/// `schedule.columnsCount(g)` values.
 @inlinable
 public func convBackward<T: BLASFloat>(x: UnsafePointer<T>, inputStride: Int, weight: UnsafePointer<T>,
                                        threshold: UnsafePointer<T>?, _ g: ConvGeometry, batch: Int,
@@ -347,7 +350,7 @@ public func convBackward<T: BLASFloat>(x: UnsafePointer<T>, inputStride: Int, we
                                        dWeight: UnsafeMutablePointer<T>, dBias: UnsafeMutablePointer<T>?,
                                        dThreshold: UnsafeMutablePointer<T>?,
                                        schedule: ConvSchedule, columns: UnsafeMutablePointer<T>, scratch: UnsafeMutablePointer<T>,
-                                       columnGradient: UnsafeMutablePointer<T>) {
+                                       columnGradient: UnsafeMutablePointer<T>, overwritingDx: Bool = false) {
     let P = g.columnCount, R = g.columnRows, D = g.outChannels
     nonisolated(unsafe) let x = x, dy = dy, dx = dx, columns = columns, scratch = scratch, threshold = threshold
     nonisolated(unsafe) let columnGradient = columnGradient, dThreshold = dThreshold, dBias = dBias
@@ -377,6 +380,10 @@ public func convBackward<T: BLASFloat>(x: UnsafePointer<T>, inputStride: Int, we
         if parallelScatter { parallelFor(g.inChannels, scatter) } else { for c in 0..<g.inChannels { scatter(c) } }
     }
 
+    let zeroesDxPerSample = overwritingDx && schedule == .perSample
+    if overwritingDx && !zeroesDxPerSample, let dx {
+        for n in 0..<batch { (dx + n * dxStride).update(repeating: 0, count: g.inputSize) }
+    }
     if schedule == .direct {
         DirectConvolution.backward(x: asFloat(x), inputStride: inputStride, weight: asFloat(weight),
                                    threshold: threshold.map { asFloat($0) }, g, batch: batch,
@@ -393,6 +400,7 @@ public func convBackward<T: BLASFloat>(x: UnsafePointer<T>, inputStride: Int, we
             parallelChunks(batch) { chunk, samples in
                 let col = columns + chunk * R * P, dcol = columnGradient + chunk * R * P
                 for n in samples {
+                    if zeroesDxPerSample, let dx { (dx + n * dxStride).update(repeating: 0, count: g.inputSize) }
                     buildSampleColumns(x + n * inputStride, threshold: threshold, g, into: col, rowStride: P)
                     accumulate(dy + n * outputStride, width: P, col: col, dcol: dcol, dW: sums.weight(chunk),
                                db: dBias == nil ? nil : sums.bias(chunk), dTheta: dThreshold == nil ? nil : sums.threshold(chunk),

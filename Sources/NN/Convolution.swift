@@ -95,7 +95,6 @@ public final class Convolution: Layer {
     public func backward(_ dy: Tensor) -> Tensor {
         let g = geometry(for: input.shape)
         inputGradient.resize(to: input.shape)
-        inputGradient.zero()
         let schedule = workspace.prepare(g, batch: input.shape[0], backward: true)
         convBackward(x: input.pointer, inputStride: g.inputSize, weight: weight.value.pointer,
                      threshold: appliedThreshold, g, batch: input.shape[0],
@@ -103,7 +102,7 @@ public final class Convolution: Layer {
                      dx: inputGradient.pointer, dxStride: g.inputSize,
                      dWeight: weight.grad.pointer, dBias: bias?.grad.pointer, dThreshold: threshold?.grad.pointer,
                      schedule: schedule, columns: workspace.columns.pointer, scratch: workspace.scratch.pointer,
-                     columnGradient: workspace.columnGradient.pointer)
+                     columnGradient: workspace.columnGradient.pointer, overwritingDx: true)
         return inputGradient
     }
 }

@@ -4,9 +4,10 @@ import Testing
 
 /// Forward and backward of convolution (plain and ConvReLU) on Double arrays.
 /// `schedule`: samples grouped into one column matrix (a group of one multiplies straight into
-/// y), or taken per sample by parallel workers with per-worker gradient sums.
+/// y), or taken per sample by parallel workers with per-worker gradient sums. With
+/// `overwritingDx`, dx starts full of garbage that the backward pass must overwrite.
 private func convCheck(_ g: ConvGeometry, batch: Int, bias: Bool, thresholds: Bool, seed: UInt64,
-                       schedule: ConvSchedule = .grouped(samples: 2)) -> [String] {
+                       schedule: ConvSchedule = .grouped(samples: 2), overwritingDx: Bool = false) -> [String] {
     let columnCount = schedule.columnsCount(g), productCount = schedule.scratchCount(g)
     var rng = RNG(seed: seed, stream: "conv")
     var inputs: GradientCheck.Values = [
@@ -31,7 +32,7 @@ private func convCheck(_ g: ConvGeometry, batch: Int, bias: Bool, thresholds: Bo
         return y
     }
     let backward: (GradientCheck.Values, [Double]) -> GradientCheck.Values = { v, dy in
-        var dx = [Double](repeating: 0, count: batch * g.inputSize)
+        var dx = [Double](repeating: overwritingDx ? 7 : 0, count: batch * g.inputSize)
         var dw = [Double](repeating: 0, count: g.weightCount)
         var db = [Double](repeating: 0, count: g.outChannels)
         var dtheta = [Double](repeating: 0, count: g.columnRows)
@@ -43,7 +44,8 @@ private func convCheck(_ g: ConvGeometry, batch: Int, bias: Bool, thresholds: Bo
                     convBackward(x: v["x"]!, inputStride: g.inputSize, weight: v["w"]!, threshold: tp, g, batch: batch,
                                  dy: dy, outputStride: g.outputSize, dx: dxp, dxStride: g.inputSize, dWeight: dwp,
                                  dBias: bias ? dbp : nil, dThreshold: thresholds ? dtp : nil,
-                                 schedule: schedule, columns: cp, scratch: pp, columnGradient: dcp)
+                                 schedule: schedule, columns: cp, scratch: pp, columnGradient: dcp,
+                                 overwritingDx: overwritingDx)
                 }
             } } } }
         } } }
@@ -60,6 +62,13 @@ private func convCheck(_ g: ConvGeometry, batch: Int, bias: Bool, thresholds: Bo
     func conv1dWithBiasAndThresholds(schedule: ConvSchedule) {
         let g = ConvGeometry.conv1d(inChannels: 3, outChannels: 4, length: 11, kernel: 3)
         #expect(convCheck(g, batch: 3, bias: true, thresholds: true, seed: 1, schedule: schedule) == [])
+    }
+
+    /// The layers' backward overwrites dx: per sample as each core reaches it, or all at once.
+    @Test(arguments: [ConvSchedule.grouped(samples: 2), .perSample])
+    func overwritesInputGradient(schedule: ConvSchedule) {
+        let g = ConvGeometry.conv1d(inChannels: 3, outChannels: 4, length: 11, kernel: 3)
+        #expect(convCheck(g, batch: 3, bias: true, thresholds: true, seed: 3, schedule: schedule, overwritingDx: true) == [])
     }
 
     /// A skinny convolution the direct kernels do not take (no padding) goes per sample.
