@@ -3,10 +3,11 @@
 // types and helpers they use).
 //
 // The weight is laid out (alphabet, kernel, D), so that a character's column for one tap is a
-// contiguous run of D floats; the output and its gradient are (D, positions). A block of
+// contiguous run of D floats; the output and its gradient are (D, outputs). A block of
 // LANES positions × LANES output channels sits in LANES registers, one position each, and is
 // transposed in registers on its way to (or from) the channel-major rows: there is no
-// (positions × D) scratch matrix and no separate transpose pass.
+// (positions × D) scratch matrix and no separate transpose pass. The same register transpose
+// serves `transpose_matrix`, which lays the weight out and folds its gradient back.
 
 // One round of the in-register transpose: rows i and i+h (bit h of i clear) swap the
 // off-diagonal h × h blocks of each 2h × 2h block. log2(LANES) rounds transpose the block.
