@@ -76,7 +76,9 @@ public func oneHotConvBackward(indices: UnsafePointer<Int32>, batch: Int, length
                                weightGradientTransposed: UnsafeMutablePointer<Float>) {
     let outputs = oneHotOutputLength(length: length, kernel: kernel, pool: pool), D = outChannels
     let stride = oneHotColumnStride(outChannels: outChannels), blockSize = alphabet * kernel * stride
-    weightGradientTransposed.update(repeating: 0, count: blockSize * parallelChunkCount)
+    // One block per chunk that `parallelChunks(batch)` makes: fewer than the cores at batch 1.
+    let chunks = min(batch, parallelChunkCount)
+    weightGradientTransposed.update(repeating: 0, count: blockSize * chunks)
     if let dBias {
         for n in 0..<batch {
             for d in 0..<D { dBias[d] += sum(dy + (n * D + d) * outputs, count: outputs) }
@@ -92,7 +94,7 @@ public func oneHotConvBackward(indices: UnsafePointer<Int32>, batch: Int, length
         }
     }
     let columns = alphabet * kernel
-    for chunk in 0..<parallelChunkCount {
+    for chunk in 0..<chunks {
         oh_transpose(VectorKernels.level, weightGradientTransposed + chunk * blockSize, Int64(stride), Int64(columns), Int64(D),
                      dWeight, Int64(columns), 1)
     }

@@ -8,7 +8,8 @@
 //
 // Give columnStride a few vectors more than D when D is a multiple of 256 floats (1 KB): the
 // kernels read a vector of every column at the same offset, and at a 1 KB stride those all
-// fall into 4 of L1's 64 sets, which thrashes (2.5× slower here).
+// fall into 4 of L1's 64 sets, which thrashes (measured here per char-CNN sample: forward 233 µs
+// at a 256-float stride against 123 at 288, backward 499 against 234).
 #include <stdint.h>
 
 /// The convolution at position p, for channel d: bias[d] + Σ_a weightT[(idx[p + a] · kernel + a) ·
