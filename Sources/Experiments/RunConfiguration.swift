@@ -40,6 +40,9 @@ public struct RunConfiguration {
     public var threads: Int
     public var earlyStoppingPatience: Int?
     public var batchNormRecalibrationBatches: Int
+    /// Evaluate the test split after every epoch (accuracy curves); otherwise only once, at the
+    /// end, for the checkpoint chosen on validation and for the last epoch.
+    public var testEachEpoch: Bool
     public var output: String
 
     /// Reads a config file; `overrides` replace values by dotted key ("epochs", "data.path").
@@ -126,6 +129,7 @@ public struct RunConfiguration {
         earlyStoppingPatience = root.has("early_stopping_patience") ? try root.int("early_stopping_patience", range: 1...10_000) : nil
         root.skip("early_stopping_patience")
         batchNormRecalibrationBatches = try root.int("bn_recalibration_batches", default: 0, range: 0...100_000)
+        testEachEpoch = try root.bool("test_each_epoch", default: false)
         output = try root.string("output")
     }
 

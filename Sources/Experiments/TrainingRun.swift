@@ -78,16 +78,44 @@ public final class TrainingRun {
             bar.finish()
             log(TrainingRun.describe(record))
         }
-        try trainer.run(epochs: c.epochs, train: splits.train, validation: splits.validation, test: splits.test)
+        try trainer.run(epochs: c.epochs, train: splits.train, validation: splits.validation, test: c.testEachEpoch ? splits.test : nil)
         if trainer.stoppedEarly {
             log("early stopping: no validation improvement for \(c.earlyStoppingPatience ?? 0) epochs")
         }
-        if let last = trainer.history.last, let test = last.testAccuracy {
-            let tail = trainer.history.suffix(3).compactMap(\.testAccuracy)
-            log(String(format: "test accuracy: %.2f%% (epoch %d); mean of the last %d epochs %.2f%%", test * 100, last.epoch,
-                       tail.count, tail.reduce(0, +) / Double(tail.count) * 100))
+        let result = try finalEvaluation(trainer, model: model, splits: splits)
+        try result.write(toRun: c.output)
+        var summary = String(format: "test accuracy: %.2f%%", result.testAccuracy * 100)
+        if let v = result.validationAccuracy {
+            summary += String(format: " (epoch %d, chosen on validation: %.2f%%); last epoch (%d): %.2f%%",
+                              result.selectedEpoch, v * 100, result.epochs, result.testAccuracyLast * 100)
+        } else {
+            summary += String(format: " (last epoch, %d; no validation split to choose on)", result.epochs)
         }
+        log(summary)
         return trainer
+    }
+
+    /// Evaluates the test split once for the last epoch's weights and once for the checkpoint
+    /// chosen on validation (`best.safetensors`), leaving the latter in `model`.
+    private func finalEvaluation(_ trainer: Trainer, model: Classifier, splits: DataSplits) throws -> RunResult {
+        let c = configuration
+        guard let last = trainer.history.last else {
+            throw TrainerError(description: "\(c.output): no epoch was trained, so there is nothing to test")
+        }
+        let lastTest = evaluate(model, on: splits.test, batchSize: c.batchSize).accuracy
+        var selected = last, test = lastTest, selection = "last"
+        if splits.validation != nil, let bestEpoch = trainer.bestEpoch, let best = trainer.history.first(where: { $0.epoch == bestEpoch }) {
+            selection = "best"
+            selected = best
+            if bestEpoch != last.epoch {
+                try Checkpoint.read(path: trainer.bestCheckpointPath).restore(into: model)
+                test = evaluate(model, on: splits.test, batchSize: c.batchSize).accuracy
+            }
+        }
+        let seconds = trainer.history.reduce(0) { $0 + $1.seconds }
+        return RunResult(fold: c.textData.flatMap { $0.dataset == .mr ? $0.fold : nil }, seed: c.seed, epochs: last.epoch,
+                         selectedEpoch: selected.epoch, selection: selection, validationAccuracy: selected.validationAccuracy,
+                         testAccuracy: test, testAccuracyLast: lastTest, trainAccuracyLast: last.trainAccuracy, trainSeconds: seconds)
     }
 
     static func describe(_ r: EpochRecord) -> String {

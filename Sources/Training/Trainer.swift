@@ -98,8 +98,8 @@ public final class Trainer {
         try FileManager.default.createDirectory(atPath: runFolder, withIntermediateDirectories: true)
         let prefetcher = BatchPrefetcher(source: train)
         let probabilities = Tensor(), dLogits = Tensor()
-        stoppedEarly = false
-        while epochsDone < epochs {
+        stoppedEarly = earlyStopReached(validation: validation)
+        while epochsDone < epochs && !stoppedEarly {
             let epoch = epochsDone
             let started = Date()
             let order = epochOrder(sampleCount: train.sampleCount, seed: seed, epoch: epoch)
@@ -147,11 +147,15 @@ public final class Trainer {
             if improved { try checkpoint.write(to: bestCheckpointPath) }
             try writeHistory()
             onEpoch?(record)
-            if let patience = earlyStoppingPatience, validation != nil, epochsSinceBest >= patience {
-                stoppedEarly = true
-                break
-            }
+            stoppedEarly = earlyStopReached(validation: validation)
         }
+    }
+
+    /// Whether validation accuracy has not improved for `earlyStoppingPatience` epochs (also
+    /// true right after resuming a run that had stopped early).
+    private func earlyStopReached(validation: BatchSource?) -> Bool {
+        guard let patience = earlyStoppingPatience, validation != nil, !history.isEmpty else { return false }
+        return epochsSinceBest >= patience
     }
 
     private func recalibrateBatchNorm(_ train: BatchSource, order: [Int]) {
@@ -162,6 +166,14 @@ public final class Trainer {
             _ = model.forward(batch.input, RunContext(training: true, dropout: false, batchNormMomentum: 1 / Float(k + 1)))
             k += 1
         }
+    }
+
+    /// The epoch (1-based) with the best validation accuracy (the first of equals), whose
+    /// checkpoint is `best.safetensors`; the best training loss without a validation set.
+    public var bestEpoch: Int? {
+        let scores = history.map { $0.validationAccuracy ?? -$0.trainLoss }
+        guard let best = scores.max(), let at = scores.firstIndex(of: best) else { return nil }
+        return history[at].epoch
     }
 
     /// Epochs since the best validation accuracy (or training loss when there is no validation set).
