@@ -8,8 +8,8 @@ import Training
 /// a wrong type, a value out of range or an unknown key stops with the file and the key.
 public struct RunConfiguration {
     public enum Task: String, CaseIterable { case text, image }
-    public enum OptimizerName: String, CaseIterable { case sgd, adam }
-    public enum ScheduleName: String, CaseIterable { case constant, multistep, halving }
+    public enum OptimizerName: String, CaseIterable { case sgd, adam, adamw }
+    public enum ScheduleName: String, CaseIterable { case constant, multistep, halving, cosine, linear }
     public enum InitializerName: String, CaseIterable { case gaussian, he, glorot, pytorch, zeros }
     public enum SiteChoice: String, CaseIterable { case paper, all }
 
@@ -34,6 +34,12 @@ public struct RunConfiguration {
     public var factor: Double
     public var halvingEveryEpochs: Int
     public var halvingTimes: Int
+    /// Warm-up of the cosine and linear schedules, in epochs (fractions allowed).
+    public var warmupEpochs: Double
+    /// Cross-entropy against (1 − ε)·onehot + ε/K.
+    public var labelSmoothing: Double
+    /// Decay of the weights' moving average that is evaluated and saved (0: none).
+    public var averageDecay: Double
     public var batchSize: Int
     public var epochs: Int
     public var seed: UInt64
@@ -111,7 +117,7 @@ public struct RunConfiguration {
                                   batchNorm: Float(try opt.double("batch_norm_decay", default: 0, range: 0...1)),
                                   threshold: Float(try opt.double("threshold_decay", default: 0, range: 0...1)),
                                   slope: Float(try opt.double("slope_decay", default: 0, range: 0...1)))
-        if optimizer == .adam && opt.has("nesterov") {
+        if optimizer != .sgd && opt.has("nesterov") {
             throw ConfigError(file: file, key: "optimizer.nesterov", message: "only SGD has a Nesterov option")
         }
 
@@ -121,6 +127,12 @@ public struct RunConfiguration {
         factor = try schedule.double("factor", default: 0.1, range: 0...1)
         halvingEveryEpochs = try schedule.int("every_epochs", default: 3, range: 1...10_000)
         halvingTimes = try schedule.int("times", default: 10, range: 0...60)
+        warmupEpochs = try schedule.double("warmup_epochs", default: 0, range: 0...10_000)
+        if warmupEpochs > 0 && ![.cosine, .linear].contains(scheduleName) {
+            throw ConfigError(file: file, key: "schedule.warmup_epochs", message: "only the cosine and linear schedules have a warm-up")
+        }
+        labelSmoothing = try root.double("label_smoothing", default: 0, range: 0...0.99)
+        averageDecay = try root.double("ema_decay", default: 0, range: 0...0.999_999)
 
         batchSize = try root.int("batch_size", default: 128, range: 1...65_536)
         epochs = try root.int("epochs", range: 1...100_000)
@@ -147,6 +159,7 @@ public struct RunConfiguration {
         c.hiddenUnits = try model.int("hidden_units", default: c.hiddenUnits, range: 1...65_536)
         c.dropout = try model.double("dropout", default: c.dropout, range: 0...0.99)
         c.batchNorm = try model.bool("batch_norm", default: false)
+        c.head = try model.choice("head", default: CharCNNHead.dense)
         c.activation = try model.choice("activation", default: ActivationKind.relu)
         c.sharing = try model.choice("sharing", default: ParameterSharing.channel)
         c.leakySlope = Float(try model.double("leaky_slope", default: 0.01, range: -10...10))
@@ -155,7 +168,7 @@ public struct RunConfiguration {
             c.activationSites = try model.ints("sites")
         } else {
             let sites: SiteChoice = try model.choice("sites", default: .paper)
-            c.activationSites = sites == .paper ? [1, 2] : Array(1...CharCNNConfiguration.siteCount)
+            c.activationSites = sites == .paper ? [1, 2] : Array(c.sites)
         }
         if let problem = c.problems.first { throw ConfigError(file: model.file, key: "model", message: problem) }
         return c
@@ -203,13 +216,17 @@ public struct RunConfiguration {
         case .constant: return .constant(rate: rate)
         case .multistep: return .multiStep(rate: rate, milestones: milestones, factor: Float(factor))
         case .halving: return .halving(rate: rate, steps: halvingEveryEpochs * stepsPerEpoch, times: halvingTimes)
+        case .cosine: return .cosine(rate: rate, warmupSteps: warmupSteps(stepsPerEpoch), totalSteps: epochs * stepsPerEpoch)
+        case .linear: return .linear(rate: rate, warmupSteps: warmupSteps(stepsPerEpoch), totalSteps: epochs * stepsPerEpoch)
         }
     }
+
+    private func warmupSteps(_ stepsPerEpoch: Int) -> Int { Int((warmupEpochs * Double(stepsPerEpoch)).rounded()) }
 
     public func makeOptimizer() -> Optimizer {
         switch optimizer {
         case .sgd: SGD(momentum: Float(momentum), nesterov: nesterov, weightDecay: weightDecay)
-        case .adam: Adam(beta1: Float(adamBetas.0), beta2: Float(adamBetas.1), weightDecay: weightDecay)
+        case .adam, .adamw: Adam(beta1: Float(adamBetas.0), beta2: Float(adamBetas.1), weightDecay: weightDecay, decoupled: optimizer == .adamw)
         }
     }
 

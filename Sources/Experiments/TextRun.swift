@@ -47,6 +47,8 @@ public struct TextDataConfiguration {
     public var testFile: String
     /// Use at most this many training samples (quick runs and tests); nil for all.
     public var trainLimit: Int?
+    /// Probability that a training character is deleted or replaced (`CharacterNoise`); 0: none.
+    public var characterNoise: Double
     public var settings: PreprocessingSettings
 
     public var classes: Int { dataset.classes }
@@ -65,6 +67,7 @@ public struct TextDataConfiguration {
         testFile = try data.string("test_file", default: "test.csv")
         trainLimit = data.has("train_limit") ? try data.int("train_limit", range: 1...Int.max) : nil
         data.skip("train_limit")
+        characterNoise = try data.double("char_noise", default: 0, range: 0...0.5)
         let alphabet = try data.int("alphabet", default: 69, range: 69...70)
         let transliterate = try data.bool("transliterate", default: true)
         settings = PreprocessingSettings(
@@ -141,8 +144,12 @@ extension TextDataConfiguration {
         let validationCount = Int((Double(trainIndices.count) * validationFraction).rounded())
         let validation = Array(trainIndices.prefix(validationCount)).sorted()
         var train = Array(trainIndices.dropFirst(validationCount)).sorted()
-        if let trainLimit { train = Array(train.prefix(trainLimit)) }
-        return TextSplits(train: TextCacheSource(trainCache, samples: train),
+        if let trainLimit {
+            var limitRNG = RNG(seed: foldSeed, stream: "train_limit")
+            train = stratifiedSample(train, count: trainLimit, label: { trainCache.label($0) }, rng: &limitRNG)
+        }
+        let noise = characterNoise > 0 ? CharacterNoise(probability: characterNoise, alphabetSize: alphabetSize) : nil
+        return TextSplits(train: TextCacheSource(trainCache, samples: train, noise: noise),
                           validation: validation.isEmpty ? nil : TextCacheSource(trainCache, samples: validation),
                           test: TextCacheSource(testCache, samples: testIndices))
     }
@@ -170,14 +177,18 @@ extension TextDataConfiguration {
 }
 
 /// Samples of a text cache as char-CNN input: (N, length) alphabet rows as Float, -1 for none.
+/// With `noise`, training batches (those with an augmentation seed) get seeded character noise;
+/// evaluation batches never do.
 public final class TextCacheSource: BatchSource {
     public let cache: TextCache
     public let samples: [Int]
+    public let noise: CharacterNoise?
     private var columns: [UInt8] = []
 
-    public init(_ cache: TextCache, samples: [Int]) {
+    public init(_ cache: TextCache, samples: [Int], noise: CharacterNoise? = nil) {
         self.cache = cache
         self.samples = samples
+        self.noise = noise
     }
 
     public var sampleCount: Int { samples.count }
@@ -188,7 +199,14 @@ public final class TextCacheSource: BatchSource {
         batch.input.resize(to: [indices.count, length])
         batch.labels = indices.map { Int32(cache.label(samples[$0])) }
         if columns.count < indices.count * length { columns = [UInt8](repeating: 0, count: indices.count * length) }
-        columns.withUnsafeMutableBufferPointer { cache.gather(indices.map { samples[$0] }, into: $0) }
+        columns.withUnsafeMutableBufferPointer { all in
+            cache.gather(indices.map { samples[$0] }, into: all)
+            guard let noise, let augmentationSeed else { return }
+            var rng = RNG(seed: augmentationSeed, stream: "char-noise")
+            for row in 0..<indices.count {
+                noise.apply(to: UnsafeMutableBufferPointer(rebasing: all[(row * length)..<((row + 1) * length)]), rng: &rng)
+            }
+        }
         encodeColumns(columns, count: indices.count * length, into: batch.input.pointer)
     }
 }

@@ -63,6 +63,8 @@ public final class TrainingRun {
                               metadata: ["config": c.text, "config_file": c.file])
         trainer.earlyStoppingPatience = c.earlyStoppingPatience
         trainer.batchNormRecalibrationBatches = c.batchNormRecalibrationBatches
+        trainer.labelSmoothing = Float(c.labelSmoothing)
+        trainer.weightAverage = c.averageDecay > 0 ? WeightAverage(decay: Float(c.averageDecay)) : nil
         if resume {
             try trainer.resume()
             log("resumed from \(trainer.lastCheckpointPath) after epoch \(trainer.epochsDone)")
@@ -95,13 +97,14 @@ public final class TrainingRun {
         return trainer
     }
 
-    /// Evaluates the test split once for the last epoch's weights and once for the checkpoint
-    /// chosen on validation (`best.safetensors`), leaving the latter in `model`.
+    /// Evaluates the test split once for the last checkpoint and once for the one chosen on
+    /// validation (`best.safetensors`), leaving the latter in `model`.
     private func finalEvaluation(_ trainer: Trainer, model: Classifier, splits: DataSplits) throws -> RunResult {
         let c = configuration
         guard let last = trainer.history.last else {
             throw TrainerError(description: "\(c.output): no epoch was trained, so there is nothing to test")
         }
+        try Checkpoint.read(path: trainer.lastCheckpointPath).restore(into: model)
         let lastTest = evaluate(model, on: splits.test, batchSize: c.batchSize).accuracy
         var selected = last, test = lastTest, selection = "last"
         if splits.validation != nil, let bestEpoch = trainer.bestEpoch, let best = trainer.history.first(where: { $0.epoch == bestEpoch }) {

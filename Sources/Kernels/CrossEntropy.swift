@@ -5,18 +5,23 @@
 public func softmaxCrossEntropy<T: BLASFloat>(logits: UnsafePointer<T>, targets: UnsafePointer<Int32>,
                                               batch: Int, classes: Int,
                                               probabilities: UnsafeMutablePointer<T>,
-                                              dLogits: UnsafeMutablePointer<T>?) -> T {
+                                              dLogits: UnsafeMutablePointer<T>?, labelSmoothing: T = 0) -> T {
+    // With label smoothing ε the target distribution is q = (1 − ε)·onehot + ε/K, as in
+    // torch.nn.CrossEntropyLoss(label_smoothing=ε): loss −Σ q log p, gradient (p − q) / N.
+    let offTarget = labelSmoothing / T(classes), onTarget = 1 - labelSmoothing + labelSmoothing / T(classes)
     var loss: T = 0
     for n in 0..<batch {
         let z = logits + n * classes, p = probabilities + n * classes
         softmax(z, classes: classes, into: p)
         let t = Int(targets[n])
         precondition(t >= 0 && t < classes, "softmaxCrossEntropy: target \(t) outside 0..<\(classes)")
-        loss -= T.log(max(p[t], T.leastNormalMagnitude))
+        for k in 0..<classes {
+            let q = k == t ? onTarget : offTarget
+            if q != 0 { loss -= q * T.log(max(p[k], T.leastNormalMagnitude)) }
+        }
         if let dLogits {
             let d = dLogits + n * classes
-            for k in 0..<classes { d[k] = p[k] / T(batch) }
-            d[t] -= 1 / T(batch)
+            for k in 0..<classes { d[k] = (p[k] - (k == t ? onTarget : offTarget)) / T(batch) }
         }
     }
     return loss / T(batch)

@@ -9,8 +9,19 @@ public enum ActivationKind: String, Sendable, CaseIterable {
     case relu, leakyReLU = "leaky_relu", prelu, adaReLU = "adarelu", convReLU = "convrelu"
 }
 
+/// What follows the six convolutions.
+public enum CharCNNHead: String, Sendable, CaseIterable {
+    /// Zhang et al.: pool3, flatten, FC → dropout → FC → dropout → FC. The first FC holds most
+    /// of the parameters (3.7 M of the small model at length 256) and is what memorises a
+    /// small corpus.
+    case dense
+    /// A max over the whole length (the third pool), dropout, one hidden FC layer, dropout, FC:
+    /// a few hundred thousand parameters in the head, independent of the input length.
+    case globalMax = "global_max"
+}
+
 /// Zhang, Zhao & LeCun (2015) character-level CNN: conv k7 → pool3 → conv k7 → pool3 →
-/// conv k3 ×3 → conv k3 → pool3 → FC → dropout → FC → dropout → FC.
+/// conv k3 ×3 → conv k3 → pool3 → FC → dropout → FC → dropout → FC (the `dense` head).
 ///
 /// There are eight activation sites, after conv1…conv6, fc1 and fc2. Sites listed in
 /// `activationSites` use `activation`, the others ReLU. The paper's setting is ConvReLU at
@@ -26,6 +37,7 @@ public struct CharCNNConfiguration: Sendable, Equatable {
     public var dropout = 0.5
     /// Batch normalisation after every convolution and hidden FC layer (before the activation).
     public var batchNorm = false
+    public var head: CharCNNHead = .dense
     public var activation: ActivationKind = .convReLU
     public var activationSites: [Int] = [1, 2]
     /// Parameter sharing of PReLU slopes and AdaReLU thresholds.
@@ -49,19 +61,20 @@ public struct CharCNNConfiguration: Sendable, Equatable {
         return c
     }
 
-    public static let siteCount = 8
+    /// Sites that exist: the global-max head has one hidden FC layer, so no site 8.
+    public var sites: ClosedRange<Int> { 1...(head == .dense ? 8 : 7) }
 
     /// The kind used at site s (1-based).
     public func activation(at site: Int) -> ActivationKind { activationSites.contains(site) ? activation : .relu }
 
     /// Sequence length after each convolution and after its pool (if it has one); nil if the
-    /// input is too short.
+    /// input is too short. The global-max head pools conv6's whole length to 1.
     public var lengths: [(convolved: Int, pooled: Int)]? {
         var l = length
         var out: [(Int, Int)] = []
-        for (kernel, pools) in CharCNNConfiguration.convolutions {
+        for (i, (kernel, pools)) in CharCNNConfiguration.convolutions.enumerated() {
             let convolved = l - (kernel - 1)
-            l = pools ? convolved / 3 : convolved
+            l = pools ? (i == 5 && head == .globalMax ? min(convolved, 1) : convolved / 3) : convolved
             guard l >= 1 else { return nil }
             out.append((convolved, l))
         }
@@ -79,10 +92,12 @@ public struct CharCNNConfiguration: Sendable, Equatable {
         if alphabetSize < 1 { p.append("alphabet_size must be positive") }
         if classes < 2 { p.append("classes must be at least 2") }
         if features < 1 || hiddenUnits < 1 { p.append("features and hidden_units must be positive") }
-        if lengths == nil { p.append("length \(length) is too short for six convolutions and three pools (minimum 123)") }
+        if lengths == nil {
+            p.append("length \(length) is too short for six convolutions and three pools (minimum \(head == .dense ? 123 : 121))")
+        }
         if !(0..<1).contains(dropout) { p.append("dropout must be in [0, 1)") }
-        if let bad = activationSites.first(where: { !(1...CharCNNConfiguration.siteCount).contains($0) }) {
-            p.append("activation_sites: \(bad) is not a site 1...\(CharCNNConfiguration.siteCount)")
+        if let bad = activationSites.first(where: { !sites.contains($0) }) {
+            p.append("sites: \(bad) is not a site \(sites.lowerBound)...\(sites.upperBound) of the \(head.rawValue) head")
         }
         return p
     }
@@ -116,31 +131,43 @@ public final class CharCNN: Classifier {
             }
             if c.batchNorm { network.append(BatchNorm(channels: c.features), name: "bn\(index)") }
             let kind = c.activation(at: index)
+            // The pool after conv6: pool3, or the global max over the length.
+            let poolSize = index == 6 && c.head == .globalMax ? lengths[i].convolved : 3
             if spec.pools {
                 if index == 6 && (kind == .convReLU || kind == .relu) {
                     // In front of fc1, after the pool: ConvReLU is one threshold per flattened
                     // feature there. A ReLU commutes with the max pool (outputs and gradients
-                    // alike), so it runs on a third of the values.
-                    network.append(MaxPool(.one, kernelSize: 3))
+                    // alike), so it runs on a third of the values (one per channel for global max).
+                    network.append(MaxPool(.one, kernelSize: poolSize))
                     appendActivation(kind, site: index, channels: c.features, size: lengths[i].pooled)
                     continue
                 }
                 appendActivation(kind, site: index, channels: c.features, size: lengths[i].convolved)
-                network.append(MaxPool(.one, kernelSize: 3))
+                network.append(MaxPool(.one, kernelSize: poolSize))
             } else {
                 appendActivation(kind, site: index, channels: c.features, size: lengths[i].convolved)
             }
         }
-        network.append(Linear(inFeatures: c.flattenedFeatures, outFeatures: c.hiddenUnits), name: "fc1")
-        for site in [7, 8] {
-            if c.batchNorm { network.append(BatchNorm(channels: c.hiddenUnits), name: "bn\(site)") }
-            appendActivation(c.activation(at: site), site: site, channels: c.hiddenUnits, size: 1)
-            network.append(Dropout(probability: c.dropout, id: "dropout\(site - 6)"))
-            if site == 7 {
-                network.append(Linear(inFeatures: c.hiddenUnits, outFeatures: c.hiddenUnits), name: "fc2")
+        switch c.head {
+        case .dense:
+            network.append(Linear(inFeatures: c.flattenedFeatures, outFeatures: c.hiddenUnits), name: "fc1")
+            for site in [7, 8] {
+                if c.batchNorm { network.append(BatchNorm(channels: c.hiddenUnits), name: "bn\(site)") }
+                appendActivation(c.activation(at: site), site: site, channels: c.hiddenUnits, size: 1)
+                network.append(Dropout(probability: c.dropout, id: "dropout\(site - 6)"))
+                if site == 7 {
+                    network.append(Linear(inFeatures: c.hiddenUnits, outFeatures: c.hiddenUnits), name: "fc2")
+                }
             }
+            network.append(Linear(inFeatures: c.hiddenUnits, outFeatures: c.classes), name: "fc3")
+        case .globalMax:
+            network.append(Dropout(probability: c.dropout, id: "dropout1"))
+            network.append(Linear(inFeatures: c.flattenedFeatures, outFeatures: c.hiddenUnits), name: "fc1")
+            if c.batchNorm { network.append(BatchNorm(channels: c.hiddenUnits), name: "bn7") }
+            appendActivation(c.activation(at: 7), site: 7, channels: c.hiddenUnits, size: 1)
+            network.append(Dropout(probability: c.dropout, id: "dropout2"))
+            network.append(Linear(inFeatures: c.hiddenUnits, outFeatures: c.classes), name: "fc2")
         }
-        network.append(Linear(inFeatures: c.hiddenUnits, outFeatures: c.classes), name: "fc3")
     }
 
     /// What the convolution after a site applies to its input: ConvReLU thresholds, or a ReLU

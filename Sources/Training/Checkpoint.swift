@@ -12,11 +12,13 @@ public struct Checkpoint {
 
     public var file: Safetensors
 
-    /// Snapshot of a model (and optimiser) with the given metadata.
-    public init(model: Layer, optimizer: Optimizer?, metadata: [String: String]) {
+    /// Snapshot of a model (and optimiser, and further named state such as a weight average's
+    /// trained weights) with the given metadata.
+    public init(model: Layer, optimizer: Optimizer?, extra: [NamedBuffer] = [], metadata: [String: String]) {
         file = Safetensors()
         for p in model.parameters { file.set(p.name, p.parameter.value) }
         for b in model.buffers { file.set(b.name, b.tensor) }
+        for e in extra { file.set(e.name, e.tensor) }
         if let optimizer {
             for s in optimizer.state { file.set(Checkpoint.optimizerPrefix + s.name, s.tensor) }
             file.metadata["optimizer_steps"] = String(optimizer.stepCount)
@@ -43,14 +45,18 @@ public struct Checkpoint {
 
     /// Copies the stored parameters and buffers into `model`; every one must be present with its shape.
     public func restore(into model: Layer) throws {
-        let targets = model.parameters.map { ($0.name, $0.parameter.value) } + model.buffers.map { ($0.name, $0.tensor) }
-        for (name, tensor) in targets {
-            guard file.contains(name) else { throw SafetensorsError(path: path, message: "has no tensor '\(name)' for this model") }
-            let stored = try file.tensor(name)
-            guard stored.shape == tensor.shape else {
-                throw SafetensorsError(path: path, message: "tensor '\(name)' has shape \(stored.shape), the model expects \(tensor.shape)")
+        try restore(model.parameters.map { NamedBuffer($0.name, $0.parameter.value) } + model.buffers)
+    }
+
+    /// Copies stored tensors into `buffers` (each must be present with its shape).
+    public func restore(_ buffers: [NamedBuffer]) throws {
+        for b in buffers {
+            guard file.contains(b.name) else { throw SafetensorsError(path: path, message: "has no tensor '\(b.name)' for this model") }
+            let stored = try file.tensor(b.name)
+            guard stored.shape == b.tensor.shape else {
+                throw SafetensorsError(path: path, message: "tensor '\(b.name)' has shape \(stored.shape), the model expects \(b.tensor.shape)")
             }
-            tensor.copy(from: stored)
+            b.tensor.copy(from: stored)
         }
     }
 

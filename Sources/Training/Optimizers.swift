@@ -89,21 +89,26 @@ public final class SGD: Optimizer {
     }
 }
 
-/// Adam (Kingma & Ba) with L2 weight decay added to the gradient, as torch.optim.Adam does.
+/// Adam (Kingma & Ba) with L2 weight decay added to the gradient, as torch.optim.Adam does;
+/// with `decoupled`, AdamW (Loshchilov & Hutter): the parameter shrinks by lr·λ before the Adam
+/// step and the decay never enters the moments, as torch.optim.AdamW does.
 public final class Adam: Optimizer {
     public let beta1: Float
     public let beta2: Float
     public let epsilon: Float
     public let weightDecay: WeightDecay
+    public let decoupled: Bool
     public var stepCount = 0
     private var firstMoment: [String: Tensor] = [:]
     private var secondMoment: [String: Tensor] = [:]
 
-    public init(beta1: Float = 0.9, beta2: Float = 0.999, epsilon: Float = 1e-8, weightDecay: WeightDecay = WeightDecay()) {
+    public init(beta1: Float = 0.9, beta2: Float = 0.999, epsilon: Float = 1e-8, weightDecay: WeightDecay = WeightDecay(),
+                decoupled: Bool = false) {
         self.beta1 = beta1
         self.beta2 = beta2
         self.epsilon = epsilon
         self.weightDecay = weightDecay
+        self.decoupled = decoupled
     }
 
     public func prepare(_ parameters: [NamedParameter]) {
@@ -128,8 +133,10 @@ public final class Adam: Optimizer {
         for entry in parameters {
             let p = entry.parameter.value.pointer, g = entry.parameter.grad.pointer
             let m = firstMoment[entry.name]!.pointer, v = secondMoment[entry.name]!.pointer
-            let decay = weightDecay[entry.parameter.group]
+            let decay = decoupled ? 0 : weightDecay[entry.parameter.group]
+            let shrink = decoupled ? 1 - lr * weightDecay[entry.parameter.group] : 1
             for i in 0..<entry.parameter.count {
+                p[i] *= shrink
                 let d = g[i] + decay * p[i]
                 m[i] = beta1 * m[i] + (1 - beta1) * d
                 v[i] = beta2 * v[i] + (1 - beta2) * d * d

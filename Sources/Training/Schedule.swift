@@ -1,3 +1,5 @@
+import Foundation
+
 /// Learning rate as a function of progress.
 public enum LearningRateSchedule: Sendable, Equatable {
     case constant(rate: Float)
@@ -6,6 +8,11 @@ public enum LearningRateSchedule: Sendable, Equatable {
     /// `rate`, halved every `steps` optimiser steps, at most `times` times (Zhang et al.:
     /// every 3 epochs, 10 times).
     case halving(rate: Float, steps: Int, times: Int)
+    /// Linear warm-up from rate/warmupSteps to `rate` over `warmupSteps` steps, then a cosine
+    /// decay to 0 at `totalSteps` (Loshchilov & Hutter's SGDR without restarts).
+    case cosine(rate: Float, warmupSteps: Int, totalSteps: Int)
+    /// The same warm-up, then a linear decay to 0 at `totalSteps`.
+    case linear(rate: Float, warmupSteps: Int, totalSteps: Int)
 
     /// The rate for an update made during `epoch` (0-based) at global `step` (0-based).
     public func rate(epoch: Int, step: Int) -> Float {
@@ -17,6 +24,17 @@ public enum LearningRateSchedule: Sendable, Equatable {
         case .halving(let r, let steps, let times):
             let halvings = min(times, steps > 0 ? step / steps : 0)
             return r / Float(1 << halvings)
+        case .cosine(let r, let warmup, let total):
+            if step < warmup { return r * Float(step + 1) / Float(warmup) }
+            return r * 0.5 * (1 + Float(cos(Double.pi * LearningRateSchedule.decayProgress(step, warmup, total))))
+        case .linear(let r, let warmup, let total):
+            if step < warmup { return r * Float(step + 1) / Float(warmup) }
+            return r * Float(1 - LearningRateSchedule.decayProgress(step, warmup, total))
         }
+    }
+
+    /// How far `step` is through the decay that follows the warm-up, in [0, 1].
+    private static func decayProgress(_ step: Int, _ warmup: Int, _ total: Int) -> Double {
+        min(1, Double(step - warmup) / Double(max(total - warmup, 1)))
     }
 }

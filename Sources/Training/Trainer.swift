@@ -46,6 +46,10 @@ public final class Trainer {
     /// The moving averages lag behind fast-changing weights, and a batch norm after a dropout
     /// sees a larger variance in training than in evaluation; both skew evaluation otherwise.
     public var batchNormRecalibrationBatches = 0
+    /// Evaluate and save the moving average of the weights instead of the weights themselves.
+    public var weightAverage: WeightAverage?
+    /// Label smoothing ε of the training loss (evaluation loss is always plain cross-entropy).
+    public var labelSmoothing: Float = 0
     /// Called after each batch with (samples done, samples in the epoch, mean loss so far).
     public var onBatch: ((Int, Int, Double) -> Void)?
     /// Called after each epoch's evaluation and checkpoint.
@@ -78,6 +82,11 @@ public final class Trainer {
     public func resume() throws {
         let checkpoint = try Checkpoint.read(path: lastCheckpointPath)
         try checkpoint.restore(into: model)
+        if let weightAverage {
+            // The checkpoint's model is the average; the trained weights are stored beside it.
+            weightAverage.prepare(parameters)
+            try checkpoint.restore(parameters.map { NamedBuffer("training.\($0.name)", $0.parameter.value) })
+        }
         try checkpoint.restore(optimizer: optimizer, parameters: parameters)
         guard let epochs = checkpoint.metadata["epochs_done"].flatMap(Int.init),
               let steps = checkpoint.metadata["step"].flatMap(Int.init) else {
@@ -114,7 +123,7 @@ public final class Trainer {
                 dLogits.resize(to: logits.shape)
                 let loss = softmaxCrossEntropy(logits: logits.pointer, targets: batch.labels, batch: batch.count,
                                                classes: model.classes, probabilities: probabilities.pointer,
-                                               dLogits: dLogits.pointer)
+                                               dLogits: dLogits.pointer, labelSmoothing: labelSmoothing)
                 guard loss.isFinite else {
                     let kept = FileManager.default.fileExists(atPath: lastCheckpointPath)
                         ? "the last good checkpoint is \(lastCheckpointPath)" : "no checkpoint was written yet"
@@ -125,12 +134,15 @@ public final class Trainer {
                 }
                 _ = model.backward(dLogits)
                 optimizer.step(parameters, learningRate: schedule.rate(epoch: epoch, step: step))
+                weightAverage?.update(parameters, step: step)
                 step += 1
                 lossSum += Double(loss) * Double(batch.count)
                 seen += batch.count
                 onBatch?(seen, order.count, lossSum / Double(seen))
             }
             let seconds = Date().timeIntervalSince(started)
+            // Evaluation, batch-norm statistics and checkpoints are of the averaged weights.
+            weightAverage?.exchange(parameters)
             recalibrateBatchNorm(train, order: order)
             let validationAccuracy = validation.map { evaluate(model, on: $0, batchSize: batchSize).accuracy }
             let testAccuracy = test.map { evaluate(model, on: $0, batchSize: batchSize).accuracy }
@@ -142,9 +154,11 @@ public final class Trainer {
             history.append(record)
             let improved = (validationAccuracy ?? -record.trainLoss) > bestValidation
             if improved { bestValidation = validationAccuracy ?? -record.trainLoss }
-            let checkpoint = Checkpoint(model: model, optimizer: optimizer, metadata: progressMetadata())
+            let checkpoint = Checkpoint(model: model, optimizer: optimizer, extra: weightAverage?.trainedWeights ?? [],
+                                        metadata: progressMetadata())
             try checkpoint.write(to: lastCheckpointPath)
             if improved { try checkpoint.write(to: bestCheckpointPath) }
+            weightAverage?.exchange(parameters)
             try writeHistory()
             onEpoch?(record)
             stoppedEarly = earlyStopReached(validation: validation)

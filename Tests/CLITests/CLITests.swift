@@ -77,6 +77,17 @@ func smallMRConfig(folder: String, extra: String = "") -> String {
         #expect(resumed.output.contains("epoch   2"))
         let log = try String(contentsOfFile: folder + "/run/metrics.jsonl", encoding: .utf8)
         #expect(log.split(separator: "\n").count == 2)
+        #expect(!log.contains("test_accuracy"), "the test split is not evaluated during training")
+
+        // result.json: the test accuracy of the checkpoint chosen on validation, evaluated once.
+        let result = try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: folder + "/run/result.json"))) as? [String: Any]
+        #expect(result?["epochs"] as? Int == 2 && result?["selection"] as? String == "best" && result?["fold"] as? Int == 0)
+        let best = try convrelu(["eval", "--checkpoint", folder + "/run/best.safetensors", "--json"])
+        let bestReport = try JSONSerialization.jsonObject(with: Data(best.output.utf8)) as? [String: Any]
+        #expect(bestReport?["accuracy"] as? Double == result?["test_accuracy"] as? Double)
+        let last = try convrelu(["eval", "--checkpoint", folder + "/run/last.safetensors", "--json"])
+        let lastReport = try JSONSerialization.jsonObject(with: Data(last.output.utf8)) as? [String: Any]
+        #expect(lastReport?["accuracy"] as? Double == result?["test_accuracy_last"] as? Double)
 
         let evaluation = try convrelu(["eval", "--checkpoint", folder + "/run/last.safetensors", "--json"])
         #expect(evaluation.status == 0, "\(evaluation.error)")

@@ -1,3 +1,4 @@
+import Foundation
 import Kernels
 import Tensor
 import Testing
@@ -172,13 +173,16 @@ import Testing
         #expect(check.run() == [])
     }
 
-    @Test func softmaxCrossEntropyLoss() {
+    @Test(arguments: [0.0, 0.1]) func softmaxCrossEntropyLoss(smoothing: Double) {
         let (n, k) = (4, 5)
         var rng = RNG(seed: 18)
         let targets: [Int32] = [0, 3, 4, 1]
         func loss(_ v: GradientCheck.Values, _ d: UnsafeMutablePointer<Double>?) -> Double {
             var p = [Double](repeating: 0, count: n * k)
-            return withPointers(&p) { softmaxCrossEntropy(logits: v["z"]!, targets: targets, batch: n, classes: k, probabilities: $0, dLogits: d) }
+            return withPointers(&p) {
+                softmaxCrossEntropy(logits: v["z"]!, targets: targets, batch: n, classes: k, probabilities: $0, dLogits: d,
+                                    labelSmoothing: smoothing)
+            }
         }
         let check = GradientCheck(
             inputs: ["z": randomValues(n * k, &rng, scale: 3)], differentiable: ["z"],
@@ -189,6 +193,20 @@ import Testing
                 return ["z": d.map { $0 * dy[0] }]
             })
         #expect(check.run() == [])
+    }
+
+    /// torch.nn.functional.cross_entropy(z, t, label_smoothing=ε) = (1 − ε)·NLL + ε·mean_k(−log p_k).
+    @Test func labelSmoothingMatchesTheClosedForm() {
+        let z: [Double] = [2, -1, 0.5], epsilon = 0.2
+        let logSum = log(z.map(exp).reduce(0, +))
+        let logP = z.map { $0 - logSum }
+        let expected = (1 - epsilon) * -logP[1] + epsilon * -logP.reduce(0, +) / 3
+        var p = [Double](repeating: 0, count: 3)
+        let value = p.withUnsafeMutableBufferPointer {
+            softmaxCrossEntropy(logits: z, targets: [Int32(1)], batch: 1, classes: 3, probabilities: $0.baseAddress!,
+                                dLogits: nil, labelSmoothing: epsilon)
+        }
+        #expect(abs(value - expected) < 1e-12)
     }
 
     @Test func crossEntropyIsStableForLargeLogits() {

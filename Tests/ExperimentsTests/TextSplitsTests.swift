@@ -1,0 +1,49 @@
+import Experiments
+import Foundation
+import Tensor
+import TestSupport
+import Testing
+import Training
+
+/// MR's splits as a run sees them: a `train_limit` subset keeps both classes, and character
+/// noise reaches training batches only, seeded, with labels untouched.
+@Suite struct TextSplitsTests {
+    static func splits(_ data: String, cache: String) throws -> TextSplits {
+        let text = """
+        {"task": "text", "data": {"dataset": "mr", "path": "\(Fixtures.dataFolder)/mr", "cache": "\(cache)", "length": 128,
+         "validation_fraction": 0.1, \(data)},
+         "model": {"features": 4, "hidden_units": 4}, "optimizer": {"lr": 0.01}, "epochs": 1, "output": "\(cache)/run"}
+        """
+        let configuration = try RunConfiguration.parse(text, file: "test.json")
+        return try configuration.textData!.prepare(threads: 1)
+    }
+
+    func labels(_ source: BatchSource, _ indices: Range<Int>, seed: UInt64?) -> (input: [Float], labels: [Int32]) {
+        let batch = Batch()
+        source.fill(batch, indices: Array(indices)[...], augmentationSeed: seed)
+        return (batch.input.array, batch.labels)
+    }
+
+    @Test func trainLimitKeepsBothClasses() throws {
+        let folder = try TemporaryFolder(prefix: "convrelu-splits")
+        let splits = try Self.splits("\"train_limit\": 512", cache: folder.path)
+        #expect(splits.train.sampleCount == 512)
+        let all = labels(splits.train, 0..<512, seed: nil).labels
+        let positive = all.filter { $0 == 1 }.count
+        #expect(abs(positive - 256) <= 1, "\(positive) of 512 positive")
+    }
+
+    @Test func noiseIsSeededAndOnlyInTraining() throws {
+        let folder = try TemporaryFolder(prefix: "convrelu-splits")
+        let noisy = try Self.splits("\"char_noise\": 0.1", cache: folder.path)
+        let clean = try Self.splits("\"char_noise\": 0", cache: folder.path)
+        let plain = labels(clean.train, 0..<64, seed: 5)
+        let a = labels(noisy.train, 0..<64, seed: 5), b = labels(noisy.train, 0..<64, seed: 5)
+        #expect(a.input == b.input && a.labels == b.labels)
+        #expect(a.input != plain.input && a.labels == plain.labels)
+        #expect(labels(noisy.train, 0..<64, seed: 6).input != a.input)
+        #expect(labels(noisy.train, 0..<64, seed: nil).input == plain.input, "no seed (evaluation): no noise")
+        #expect(labels(noisy.test, 0..<64, seed: 5).input == labels(clean.test, 0..<64, seed: 5).input)
+        #expect(labels(noisy.validation!, 0..<64, seed: 5).input == labels(clean.validation!, 0..<64, seed: 5).input)
+    }
+}
