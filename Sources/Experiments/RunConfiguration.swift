@@ -237,6 +237,14 @@ public struct RunConfiguration {
         }
     }
 
+    /// The corpus's name as configs write it ("mr", "cifar10").
+    var datasetName: String {
+        switch task {
+        case .text: textData!.dataset.rawValue
+        case .image: imageData!.dataset.rawValue
+        }
+    }
+
     /// Class names for reports.
     public var classNames: [String] {
         switch task {

@@ -1,9 +1,10 @@
-/// XXH64 (seed 0), the 64-bit xxHash: the cache checksum.
+/// XXH64 (seed 0), the 64-bit xxHash: the cache checksum, and the config digest a
+/// cross-validation sweep keeps in `sweep.json`.
 ///
 /// Chosen over FNV-1a or CRC32 for speed: caches are hundreds of MB (AG's 120k samples × 1014
 /// columns) and are checked on every open; byte-serial FNV-1a ran at ~0.7 GB/s here, XXH64 runs
 /// at memory speed. It is a published standard, so Python's `xxhash.xxh64` can check a cache.
-enum XXH64 {
+package enum XXH64 {
     private static let prime1: UInt64 = 0x9E37_79B1_85EB_CA87
     private static let prime2: UInt64 = 0xC2B2_AE3D_27D4_EB4F
     private static let prime3: UInt64 = 0x1656_67B1_9E37_79F9
@@ -20,7 +21,7 @@ enum XXH64 {
         (hash ^ round(0, accumulator)) &* prime1 &+ prime4
     }
 
-    static func hash(_ bytes: UnsafeRawBufferPointer) -> UInt64 {
+    package static func hash(_ bytes: UnsafeRawBufferPointer) -> UInt64 {
         let count = bytes.count
         var offset = 0
         @inline(__always) func word64(_ at: Int) -> UInt64 { UInt64(littleEndian: bytes.loadUnaligned(fromByteOffset: at, as: UInt64.self)) }

@@ -8,7 +8,7 @@ struct ConvReLUCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "convrelu",
         abstract: "Train, evaluate and use character-level and CIFAR classifiers with adaptive convolutional ReLUs.",
-        subcommands: [Train.self, Evaluate.self, Classify.self, Preprocess.self, Parameters.self, Bench.self])
+        subcommands: [Train.self, CrossValidate.self, Evaluate.self, Classify.self, Preprocess.self, Parameters.self, Bench.self])
 
     static func main() {
         // OpenBLAS picks its kernels before main() runs: re-exec once with the fast core set.
