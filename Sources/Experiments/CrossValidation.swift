@@ -29,17 +29,18 @@ public struct CrossValidation {
     let folder: String
     let sweep: Sweep
     let shard: Shard
-    /// `data.path` and `epochs` from the command line, passed to every job.
+    /// `data.path`, `epochs` and `threads` from the command line, passed to every job.
     let overrides: [String: Any]
 
     /// Reads the config and the command's options; a bad option value stops here, before any
     /// training, with the option and what is valid. `folds` and `seeds` are lists such as "0-9"
     /// or "0-3,7"; without them, every fold of the config (MR) and the config's seed.
     public init(configPath: String, folds foldSpec: String?, seeds seedSpec: String?, shard shardSpec: String?,
-                output: String?, data: String?, epochs: Int?) throws {
+                output: String?, data: String?, epochs: Int?, threads: Int? = nil) throws {
         var overrides: [String: Any] = [:]
         if let data { overrides["data.path"] = data }
         if let epochs { overrides["epochs"] = epochs }
+        if let threads { overrides["threads"] = threads }
         let configuration = try RunConfiguration.load(path: configPath, overrides: overrides)
 
         let folds: [Int]?

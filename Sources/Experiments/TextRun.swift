@@ -36,7 +36,8 @@ public struct TextDataConfiguration {
     public var path: String
     /// Where preprocessed caches (and MR's fold file) are kept and reused.
     public var cacheFolder: String
-    /// MR: the test fold (0-based) of a `folds`-fold stratified split drawn with `foldSeed`.
+    /// MR: the test fold (0-based) of a `folds`-fold stratified split drawn with `foldSeed`,
+    /// which also draws the validation share, a `test_fraction` split and the `train_limit` sample.
     public var fold: Int
     public var folds: Int
     public var foldSeed: UInt64
@@ -45,6 +46,9 @@ public struct TextDataConfiguration {
     /// CSV datasets: file names inside `path`.
     public var trainFile: String
     public var testFile: String
+    /// CSV datasets without a test file of their own (a Yelp sample): this share of the
+    /// training file, stratified and drawn with `fold_seed`, is the test set; 0 reads `test_file`.
+    public var testFraction: Double
     /// Use at most this many training samples (quick runs and tests); nil for all.
     public var trainLimit: Int?
     /// Probability that a training character is deleted or replaced (`CharacterNoise`); 0: none.
@@ -65,6 +69,11 @@ public struct TextDataConfiguration {
         validationFraction = try data.double("validation_fraction", default: 0, range: 0...0.5)
         trainFile = try data.string("train_file", default: "train.csv")
         testFile = try data.string("test_file", default: "test.csv")
+        testFraction = try data.double("test_fraction", default: 0, range: 0...0.5)
+        if testFraction > 0 && (dataset == .mr || data.has("test_file")) {
+            throw ConfigError(file: data.file, key: "data.test_fraction",
+                              message: dataset == .mr ? "MR's test set is a fold (data.fold)" : "give test_file or test_fraction, not both")
+        }
         trainLimit = data.has("train_limit") ? try data.int("train_limit", range: 1...Int.max) : nil
         data.skip("train_limit")
         characterNoise = try data.double("char_noise", default: 0, range: 0...0.5)
@@ -78,7 +87,7 @@ public struct TextDataConfiguration {
             quantization: QuantizationSettings(alphabet: alphabet == 69 ? .zhang69 : .zhang70Newline,
                                                length: try data.int("length", default: 1014, range: 1...100_000),
                                                joinOrder: try data.bool("join_last_field_first", default: true) ? .lastFieldFirst : .firstFieldFirst))
-        if dataset != .mr && (data.has("fold") || data.has("folds") || data.has("fold_seed")) {
+        if dataset != .mr && (data.has("fold") || data.has("folds")) {
             throw ConfigError(file: data.file, key: "data.fold", message: "folds apply to MR only; \(dataset.rawValue) has a fixed train/test split")
         }
     }
@@ -133,9 +142,20 @@ extension TextDataConfiguration {
                 }
             }
             trainCache = try build(trainFile, "train")
-            testCache = try build(testFile, "test")
-            trainIndices = Array(0..<trainCache.count)
-            testIndices = Array(0..<testCache.count)
+            if testFraction > 0 {
+                let all = Array(0..<trainCache.count)
+                var testRNG = RNG(seed: foldSeed, stream: "test_fraction")
+                let cache = trainCache
+                testIndices = stratifiedSample(all, count: Int((Double(all.count) * testFraction).rounded()),
+                                               label: { cache.label($0) }, rng: &testRNG)
+                let held = Set(testIndices)
+                trainIndices = all.filter { !held.contains($0) }
+                testCache = trainCache
+            } else {
+                testCache = try build(testFile, "test")
+                trainIndices = Array(0..<trainCache.count)
+                testIndices = Array(0..<testCache.count)
+            }
         }
         // Validation comes out of the training part, drawn with the data seed so that every run
         // seed sees the same split.

@@ -26,6 +26,7 @@ struct CrossValidate: ParsableCommand {
     @Option(help: "The sweep folder (default: the config's output).") var output: String?
     @Option(help: "Override the config's data folder.") var data: String?
     @Option(help: "Override the config's epoch count.") var epochs: Int?
+    @Option(help: "Override the config's thread count, e.g. 1 for each of two shards on two cores.") var threads: Int?
     @Option(help: "Rewrite summary.json and summary.md of this sweep folder from its job folders; trains nothing.") var summarize: String?
     @Option(parsing: .upToNextOption, help: "Compare two sweep folders, A then B, with a paired t test; trains nothing.")
     var compare: [String] = []
@@ -53,7 +54,8 @@ struct CrossValidate: ParsableCommand {
         }
         if case .sweep = mode { return }
         let sweepOptions: [(name: String, given: Bool)] = [("--folds", folds != nil), ("--seeds", seeds != nil), ("--shard", shard != nil),
-                                                            ("--output", output != nil), ("--data", data != nil), ("--epochs", epochs != nil)]
+                                                            ("--output", output != nil), ("--data", data != nil), ("--epochs", epochs != nil),
+                                                            ("--threads", threads != nil)]
         if let option = sweepOptions.first(where: \.given) {
             throw ValidationError("\(option.name) goes with --config: it shapes a sweep to train")
         }
@@ -63,7 +65,7 @@ struct CrossValidate: ParsableCommand {
         switch try mode {
         case .sweep(let config):
             let sweep = try CrossValidation(configPath: config, folds: folds, seeds: seeds, shard: shard,
-                                            output: output, data: data, epochs: epochs)
+                                            output: output, data: data, epochs: epochs, threads: threads)
             say(BLASRuntime.summary)
             let summary = try sweep.run(log: { say($0) })
             say("")

@@ -11,12 +11,14 @@ struct Train: ParsableCommand {
     @Option(help: "Override the config's epoch count.") var epochs: Int?
     @Option(help: "Override the config's output folder.") var output: String?
     @Option(help: "Override the config's data folder.") var data: String?
+    @Option(help: "Override the config's thread count (BLAS and engine workers).") var threads: Int?
 
     func run() throws {
         var overrides: [String: Any] = [:]
         if let epochs { overrides["epochs"] = epochs }
         if let output { overrides["output"] = output }
         if let data { overrides["data.path"] = data }
+        if let threads { overrides["threads"] = threads }
         let run = try TrainingRun(configPath: config, overrides: overrides, log: { say($0) })
         say(BLASRuntime.summary)
         try run.train(resume: resume)

@@ -46,4 +46,31 @@ import Training
         #expect(labels(noisy.test, 0..<64, seed: 5).input == labels(clean.test, 0..<64, seed: 5).input)
         #expect(labels(noisy.validation!, 0..<64, seed: 5).input == labels(clean.validation!, 0..<64, seed: 5).input)
     }
+
+    /// Yelp's sample has no test file: a stratified, seeded fifth of it is the test set.
+    @Test func testFractionHoldsOutAStratifiedShare() throws {
+        let folder = try TemporaryFolder(prefix: "convrelu-splits")
+        func yelp(_ seed: Int) throws -> TextSplits {
+            let text = """
+            {"task": "text", "data": {"dataset": "yelp_full", "path": "\(Fixtures.dataFolder)/yelp_review_full_csv",
+             "train_file": "train_olora_4500.csv", "test_fraction": 0.2, "fold_seed": \(seed), "cache": "\(folder.path)", "length": 128},
+             "model": {"features": 4, "hidden_units": 4}, "optimizer": {"lr": 0.01}, "epochs": 1, "output": "\(folder.path)/run"}
+            """
+            return try RunConfiguration.parse(text, file: "test.json").textData!.prepare(threads: 1)
+        }
+        let splits = try yelp(0)
+        #expect(splits.test.sampleCount == 900 && splits.train.sampleCount == 3_600)
+        let train = splits.train as! TextCacheSource, test = splits.test as! TextCacheSource
+        #expect(Set(train.samples).isDisjoint(with: test.samples))
+        let perClass = (0..<5).map { c in test.samples.filter { test.cache.label($0) == c }.count }
+        let all = (0..<5).map { c in (0..<train.cache.count).filter { train.cache.label($0) == c }.count }
+        for c in 0..<5 { #expect(abs(Double(perClass[c]) - 0.2 * Double(all[c])) <= 1, "class \(c): \(perClass[c]) of \(all[c])") }
+        #expect((try yelp(0).test as! TextCacheSource).samples == test.samples)
+        #expect((try yelp(1).test as! TextCacheSource).samples != test.samples)
+        let both = configError("""
+            {"task": "text", "data": {"dataset": "yelp_full", "path": ".", "test_file": "t.csv", "test_fraction": 0.2},
+             "optimizer": {"lr": 0.01}, "epochs": 1, "output": "x"}
+            """)
+        #expect(both?.key == "data.test_fraction")
+    }
 }
