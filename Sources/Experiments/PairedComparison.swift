@@ -59,11 +59,10 @@ public struct PairedComparison: Encodable, Sendable {
         self.sweepB = sweepB
         self.unit = unit
         self.pairs = pairs
-        let differences = pairs.map(\.difference)
         let n = Double(pairs.count)
-        meanDifference = differences.reduce(0, +) / n
-        let mean = meanDifference
-        standardDeviation = (differences.reduce(0) { $0 + ($1 - mean) * ($1 - mean) } / (n - 1)).squareRoot()
+        let differences = SampleStatistics(pairs.map(\.difference))!
+        meanDifference = differences.mean
+        standardDeviation = differences.standardDeviation!
         degreesOfFreedom = pairs.count - 1
         confidenceLevel = PairedComparison.confidence
         let distribution = StudentT(degreesOfFreedom: degreesOfFreedom)

@@ -68,24 +68,26 @@ func tinyModel(dropout: Double = 0.5) -> CharCNN {
         #expect(FileManager.default.fileExists(atPath: trainer.bestCheckpointPath))
     }
 
-    /// Two epochs in one go equal one epoch, a resume from the checkpoint, and another epoch.
-    @Test func resumeContinuesExactly() throws {
+    /// Two epochs in one go equal one epoch, a resume from the checkpoint, and another epoch,
+    /// with and without a weight average (whose checkpoints hold the average as the model and
+    /// the trained weights beside it).
+    @Test(arguments: [false, true]) func resumeContinuesExactly(averaging: Bool) throws {
         let data = CountingTask(count: 40, length: 130, seed: 3)
+        func trainer(_ folder: String, dropout: Double = 0.5) -> Trainer {
+            let t = Trainer(model: tinyModel(dropout: dropout), optimizer: SGD(momentum: 0.9, nesterov: true),
+                            schedule: .constant(rate: 0.01), batchSize: 16, seed: 4, runFolder: folder)
+            t.batchNormRecalibrationBatches = 2
+            t.weightAverage = averaging ? WeightAverage(decay: 0.9) : nil
+            return t
+        }
         let straightFolder = try TemporaryFolder(prefix: "convrelu-run")
-        let straight = Trainer(model: tinyModel(), optimizer: SGD(momentum: 0.9, nesterov: true), schedule: .constant(rate: 0.01),
-                               batchSize: 16, seed: 4, runFolder: straightFolder.path)
-        straight.batchNormRecalibrationBatches = 2
+        let straight = trainer(straightFolder.path)
         try straight.run(epochs: 2, train: data, validation: nil, test: nil)
 
         let temporary = try TemporaryFolder(prefix: "convrelu-run")
-        let folder = temporary.path
-        let first = Trainer(model: tinyModel(), optimizer: SGD(momentum: 0.9, nesterov: true), schedule: .constant(rate: 0.01),
-                            batchSize: 16, seed: 4, runFolder: folder)
-        first.batchNormRecalibrationBatches = 2
+        let first = trainer(temporary.path)
         try first.run(epochs: 1, train: data, validation: nil, test: nil)
-        let resumed = Trainer(model: tinyModel(dropout: 0.5), optimizer: SGD(momentum: 0.9, nesterov: true),
-                              schedule: .constant(rate: 0.01), batchSize: 16, seed: 4, runFolder: folder)
-        resumed.batchNormRecalibrationBatches = 2
+        let resumed = trainer(temporary.path)
         try resumed.resume()
         #expect(resumed.epochsDone == 1)
         try resumed.run(epochs: 2, train: data, validation: nil, test: nil)
@@ -94,6 +96,35 @@ func tinyModel(dropout: Double = 0.5) -> CharCNN {
         }
         for (a, b) in zip(straight.model.buffers, resumed.model.buffers) { #expect(a.tensor.array == b.tensor.array, "\(a.name)") }
         #expect(resumed.history.map(\.trainLoss) == straight.history.map(\.trainLoss))
+        #expect(try Data(contentsOf: URL(fileURLWithPath: resumed.lastCheckpointPath))
+            == Data(contentsOf: URL(fileURLWithPath: straight.lastCheckpointPath)), "the checkpoints are byte for byte the same")
+        if averaging {
+            let checkpoint = try Checkpoint.read(path: straight.lastCheckpointPath)
+            let weight = try checkpoint.file.tensor("fc3.weight"), trained = try checkpoint.file.tensor("training.fc3.weight")
+            #expect(weight.array != trained.array, "the model tensors are the average, not the trained weights")
+            #expect(trained.array == straight.model.parameters.first { $0.name == "fc3.weight" }!.parameter.value.array)
+        }
+    }
+
+    /// The average after three updates, by hand, with the ramp min(d, (1 + t)/(10 + t)); two
+    /// exchanges leave everything as it was.
+    @Test func weightAverageFollowsTheRamp() {
+        let p = Parameter(shape: [1], group: .weight, value: 1)
+        let parameters = [NamedParameter("p", p)]
+        let average = WeightAverage(decay: 0.2)
+        average.prepare(parameters)
+        var expected = 1.0
+        for (t, value) in [2.0, 4.0, 8.0].enumerated() {
+            p.value[0] = Float(value)
+            average.update(parameters, step: t)
+            let d = min(0.2, Double(1 + t) / Double(10 + t))
+            expected = d * expected + (1 - d) * value
+        }
+        average.exchange(parameters)
+        #expect(abs(Double(p.value[0]) - expected) < 1e-6)
+        #expect(average.trainedWeights.map(\.tensor.array) == [[8]])
+        average.exchange(parameters)
+        #expect(p.value[0] == 8 && !average.exchanged)
     }
 
     @Test func nonFiniteLossStopsWithCheckpointIntact() throws {
