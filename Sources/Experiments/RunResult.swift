@@ -9,27 +9,27 @@ import Tensor
 /// reported `testAccuracy` is that of the checkpoint chosen on the validation split (`best`),
 /// so nothing is picked by looking at the test set. Without a validation split it is the last
 /// epoch's. `testAccuracyLast` is the last epoch's, beside it.
-public struct RunResult: Codable, Equatable, Sendable {
-    public static let fileName = "result.json"
+struct RunResult: Codable, Equatable, Sendable {
+    static let fileName = "result.json"
 
     /// The MR test fold (nil for corpora with a fixed train/test split).
-    public var fold: Int?
-    public var seed: UInt64
+    var fold: Int?
+    var seed: UInt64
     /// Epochs trained (fewer than configured after early stopping).
-    public var epochs: Int
+    var epochs: Int
     /// The epoch whose checkpoint `testAccuracy` belongs to.
-    public var selectedEpoch: Int
+    var selectedEpoch: Int
     /// "best" (by validation accuracy) or "last" (no validation split).
-    public var selection: String
-    public var validationAccuracy: Double?
-    public var testAccuracy: Double
-    public var testAccuracyLast: Double
-    public var trainAccuracyLast: Double
-    public var trainSeconds: Double
+    var selection: String
+    var validationAccuracy: Double?
+    var testAccuracy: Double
+    var testAccuracyLast: Double
+    var trainAccuracyLast: Double
+    var trainSeconds: Double
 
-    public static func path(inRun folder: String) -> String { folder + "/" + fileName }
+    static func path(inRun folder: String) -> String { folder + "/" + fileName }
 
-    public func write(toRun folder: String) throws {
+    func write(toRun folder: String) throws {
         let encoder = JSONEncoder()
         encoder.keyEncodingStrategy = .convertToSnakeCase
         encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
@@ -37,7 +37,7 @@ public struct RunResult: Codable, Equatable, Sendable {
     }
 
     /// The result of a finished run, or nil when the run has not finished.
-    public static func read(fromRun folder: String) throws -> RunResult? {
+    static func read(fromRun folder: String) throws -> RunResult? {
         let path = RunResult.path(inRun: folder)
         guard let data = FileManager.default.contents(atPath: path) else { return nil }
         let decoder = JSONDecoder()

@@ -202,10 +202,10 @@ extension TextDataConfiguration {
 public final class TextCacheSource: BatchSource {
     public let cache: TextCache
     public let samples: [Int]
-    public let noise: CharacterNoise?
+    let noise: CharacterNoise?
     private var columns: [UInt8] = []
 
-    public init(_ cache: TextCache, samples: [Int], noise: CharacterNoise? = nil) {
+    init(_ cache: TextCache, samples: [Int], noise: CharacterNoise? = nil) {
         self.cache = cache
         self.samples = samples
         self.noise = noise

@@ -5,19 +5,19 @@ import Tensor
 /// end) or replaced by a random alphabet character with probability p/2. Columns after the last
 /// character are padding and stay as they are. A model that sees each sentence with a few
 /// typos cannot memorise exact character sequences as easily.
-public struct CharacterNoise: Sendable, Equatable {
+package struct CharacterNoise: Sendable, Equatable {
     /// Probability that a character is changed (deleted or replaced).
-    public var probability: Double
-    public var alphabetSize: Int
+    package var probability: Double
+    package var alphabetSize: Int
 
-    public init(probability: Double, alphabetSize: Int) {
+    package init(probability: Double, alphabetSize: Int) {
         precondition((0...1).contains(probability) && alphabetSize > 0 && alphabetSize < Int(Quantizer.emptyColumn))
         self.probability = probability
         self.alphabetSize = alphabetSize
     }
 
     /// Applies the noise to one row of columns in place.
-    public func apply(to row: UnsafeMutableBufferPointer<UInt8>, rng: inout RNG) {
+    package func apply(to row: UnsafeMutableBufferPointer<UInt8>, rng: inout RNG) {
         guard probability > 0 else { return }
         var end = row.count
         while end > 0 && row[end - 1] == Quantizer.emptyColumn { end -= 1 }

@@ -4,7 +4,7 @@ import Tensor
 /// remainder, so the per-class counts add up to `count`; every class present gets at least one
 /// when `count` allows). Returned sorted. Taking the first rows instead would keep one class
 /// of a corpus stored class by class, as MR is.
-public func stratifiedSample(_ indices: [Int], count: Int, label: (Int) -> Int, rng: inout RNG) -> [Int] {
+package func stratifiedSample(_ indices: [Int], count: Int, label: (Int) -> Int, rng: inout RNG) -> [Int] {
     guard count < indices.count else { return indices.sorted() }
     var byClass: [Int: [Int]] = [:]
     for i in indices { byClass[label(i), default: []].append(i) }

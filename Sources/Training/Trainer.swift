@@ -47,7 +47,7 @@ public final class Trainer {
     /// sees a larger variance in training than in evaluation; both skew evaluation otherwise.
     public var batchNormRecalibrationBatches = 0
     /// Evaluate and save the moving average of the weights instead of the weights themselves.
-    public var weightAverage: WeightAverage?
+    package var weightAverage: WeightAverage?
     /// Label smoothing ε of the training loss (evaluation loss is always plain cross-entropy).
     public var labelSmoothing: Float = 0
     /// Called after each batch with (samples done, samples in the epoch, mean loss so far).

@@ -7,24 +7,24 @@ import Tensor
 /// leave the average stuck near the initial weights. The averaged weights move less from step
 /// to step than the trained ones, which on a small corpus is worth about as much as a
 /// smaller learning rate at the end, without slowing training.
-public final class WeightAverage {
-    public let decay: Float
+package final class WeightAverage {
+    package let decay: Float
     private var average: [String: Tensor] = [:]
     /// Whether the parameters hold the average (and `average` the trained weights) right now.
-    public private(set) var exchanged = false
+    package private(set) var exchanged = false
 
-    public init(decay: Float) {
+    package init(decay: Float) {
         precondition(decay > 0 && decay < 1, "WeightAverage: decay \(decay) outside (0, 1)")
         self.decay = decay
     }
 
     /// Starts the average at the current weights (for parameters that have none yet).
-    public func prepare(_ parameters: [NamedParameter]) {
+    package func prepare(_ parameters: [NamedParameter]) {
         for p in parameters where average[p.name] == nil { average[p.name] = p.parameter.value.clone() }
     }
 
     /// Folds the weights after optimiser step `step` (0-based) into the average.
-    public func update(_ parameters: [NamedParameter], step: Int) {
+    package func update(_ parameters: [NamedParameter], step: Int) {
         precondition(!exchanged, "WeightAverage: update while the parameters hold the average")
         prepare(parameters)
         let d = min(decay, Float(1 + step) / Float(10 + step))
@@ -36,7 +36,7 @@ public final class WeightAverage {
 
     /// Swaps the parameters' values with the average: call once to evaluate or save the
     /// averaged model, and again to continue training.
-    public func exchange(_ parameters: [NamedParameter]) {
+    package func exchange(_ parameters: [NamedParameter]) {
         prepare(parameters)
         for entry in parameters {
             let a = average[entry.name]!.pointer, p = entry.parameter.value.pointer
@@ -47,7 +47,7 @@ public final class WeightAverage {
 
     /// What a checkpoint stores beside the (averaged) model: the trained weights, under
     /// "training.<parameter>". Valid while exchanged.
-    public var trainedWeights: [NamedBuffer] {
+    package var trainedWeights: [NamedBuffer] {
         precondition(exchanged, "WeightAverage: the trained weights are in the parameters")
         return average.keys.sorted().map { NamedBuffer("training.\($0)", average[$0]!) }
     }
