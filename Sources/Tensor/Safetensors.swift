@@ -110,6 +110,7 @@ public struct Safetensors: Sendable {
             throw fail("not a safetensors file: the header is not a JSON object")
         }
         let dataStart = 8 + Int(headerLength)
+        let dataLength = bytes.count - dataStart
         var file = Safetensors()
         file.source = source
         for (name, value) in header {
@@ -126,14 +127,24 @@ public struct Safetensors: Sendable {
             }
             guard let dtype = DType(rawValue: dtypeName) else { throw fail("tensor '\(name)': unsupported dtype \(dtypeName)") }
             var entry = Entry(dtype: dtype, shape: shape, bytes: [])
+            // Every size below comes from the file, so each is checked before any arithmetic
+            // that could overflow: a hostile header must end in this error, not in a trap.
+            guard shape.allSatisfy({ $0 >= 0 }) else { throw fail("tensor '\(name)': negative dimension in shape \(shape)") }
+            guard let count = Tensor.checkedElementCount(shape) else {
+                throw fail("tensor '\(name)': shape \(shape) has more elements than fit in memory")
+            }
+            let (byteCount, byteOverflow) = count.multipliedReportingOverflow(by: entry.elementSize)
+            guard !byteOverflow else { throw fail("tensor '\(name)': shape \(shape) of \(dtypeName) has more bytes than fit in memory") }
+            guard offsets[0] >= 0, offsets[0] <= offsets[1] else {
+                throw fail("tensor '\(name)': data_offsets \(offsets) are not an ordered pair of non-negative numbers")
+            }
+            guard offsets[1] <= dataLength else {
+                throw fail("tensor '\(name)': data_offsets \(offsets) reach past the \(dataLength)-byte data section (file truncated?)")
+            }
+            guard offsets[1] - offsets[0] == byteCount else {
+                throw fail("tensor '\(name)': \(offsets[1] - offsets[0]) bytes for shape \(shape) of \(dtypeName), which needs \(byteCount)")
+            }
             let begin = dataStart + offsets[0], end = dataStart + offsets[1]
-            guard offsets[0] >= 0, begin <= end else { throw fail("tensor '\(name)': bad data offsets \(offsets)") }
-            guard end <= bytes.count else {
-                throw fail("truncated: tensor '\(name)' needs bytes up to \(end), the file has \(bytes.count)")
-            }
-            guard end - begin == Tensor.elementCount(shape) * entry.elementSize else {
-                throw fail("tensor '\(name)': \(end - begin) bytes for shape \(shape) of \(dtypeName)")
-            }
             entry.bytes = Array(bytes[begin..<end])
             file.entries[name] = entry
         }

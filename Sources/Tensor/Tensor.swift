@@ -31,8 +31,24 @@ public final class Tensor: @unchecked Sendable {
     deinit { pointer.deallocate() }
 
     public static func elementCount(_ shape: [Int]) -> Int {
-        precondition(shape.allSatisfy { $0 >= 0 }, "Tensor: negative dimension in \(shape)")
-        return shape.reduce(1, *)
+        guard let count = checkedElementCount(shape) else {
+            preconditionFailure("Tensor: negative dimension or element count beyond Int in \(shape)")
+        }
+        return count
+    }
+
+    /// The element count of `shape`, or nil when a dimension is negative or the product
+    /// overflows `Int`: shapes read from files go through this, so a hostile one is an error
+    /// for the reader to report rather than a trap.
+    public static func checkedElementCount(_ shape: [Int]) -> Int? {
+        var count = 1
+        for dimension in shape {
+            guard dimension >= 0 else { return nil }
+            let (product, overflow) = count.multipliedReportingOverflow(by: dimension)
+            guard !overflow else { return nil }
+            count = product
+        }
+        return count
     }
 
     private static func allocate(_ count: Int) -> UnsafeMutablePointer<Float> {

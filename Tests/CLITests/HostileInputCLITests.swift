@@ -1,0 +1,20 @@
+import Foundation
+import TestSupport
+import Testing
+
+/// Hostile input (issue 15) ends in a message naming what the user wrote and exit status 1.
+@Suite(.serialized) struct HostileInputCLITests {
+    /// A checkpoint whose header would overflow the reader's arithmetic is refused by both
+    /// commands that read one from the command line.
+    @Test func hostileCheckpointIsAnError() throws {
+        let temporary = try TemporaryFolder(prefix: "convrelu-cli")
+        let header = Array("{\"w\": {\"dtype\": \"F32\", \"shape\": [2], \"data_offsets\": [0, 9223372036854775807]}}".utf8)
+        let checkpoint = try temporary.write("hostile.safetensors",
+                                             withUnsafeBytes(of: UInt64(header.count).littleEndian) { Array($0) } + header)
+        for command in [["eval", "--checkpoint", checkpoint], ["classify", "--checkpoint", checkpoint]] {
+            let run = try convrelu(command, input: Data("a sentence\n".utf8))
+            #expect(run.status == 1, "\(command[0]): \(run.error)")
+            #expect(run.error.contains("\(checkpoint): tensor 'w': data_offsets"), "\(run.error)")
+        }
+    }
+}
