@@ -38,6 +38,7 @@ public final class ConfigObject {
         guard let values = object as? [String: Any] else {
             throw ConfigError(file: file, key: nil, message: "the top level must be a JSON object")
         }
+        try ConfigTextCheck.check(text, file: file)
         return ConfigObject(file: file, path: "", values: values)
     }
 

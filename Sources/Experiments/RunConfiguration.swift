@@ -109,6 +109,8 @@ public struct RunConfiguration {
         let opt = try root.object("optimizer")
         optimizer = try opt.choice("name", default: OptimizerName.sgd)
         learningRate = try opt.double("lr", range: 0...10)
+        // A zero rate trains nothing while every epoch still runs: surely a typo.
+        guard learningRate > 0 else { throw opt.error("lr", "must be greater than 0") }
         momentum = try opt.double("momentum", default: optimizer == .sgd ? 0.9 : 0, range: 0...1)
         nesterov = try opt.bool("nesterov", default: false)
         adamBetas = (try opt.double("beta1", default: 0.9, range: 0...1), try opt.double("beta2", default: 0.999, range: 0...1))

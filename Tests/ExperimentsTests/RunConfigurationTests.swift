@@ -75,6 +75,37 @@ func configError(_ text: String) -> ConfigError? {
         #expect(configError(validConfig.replacingOccurrences(of: "\"batch_norm\": true", with: "\"sites\": [9]"))?.key == "model")
     }
 
+    /// JSONSerialization keeps the last of two equal keys; the config reader refuses them.
+    @Test func duplicateKeyNamesTheKeyPath() {
+        let nested = configError(validConfig.replacingOccurrences(of: "\"lr\": 0.001", with: "\"lr\": 0.001, \"lr\": 0.1"))
+        #expect(nested?.description == "configs/test.json: optimizer.lr: duplicate key")
+        let top = configError(validConfig.replacingOccurrences(of: "\"epochs\": 3,", with: "\"epochs\": 3, \"epochs\": 4,"))
+        #expect(top?.description == "configs/test.json: epochs: duplicate key")
+        // The same key spelt with an escape is still the same key.
+        let escaped = configError(validConfig.replacingOccurrences(of: "\"lr\": 0.001", with: "\"lr\": 0.001, \"l\\u0072\": 0.1"))
+        #expect(escaped?.description == "configs/test.json: optimizer.lr: duplicate key")
+        // Equal keys in different objects, and a key spelt out inside a string value, are fine.
+        let fine = validConfig
+            .replacingOccurrences(of: "\"epochs\": 3,", with: "\"epochs\": 3, \"schedule\": {\"name\": \"constant\"},")
+            .replacingOccurrences(of: "\"output\": \"runs/x\"", with: "\"output\": \"runs/x \\\"output\\\": {\"")
+        #expect(configError(fine) == nil)
+    }
+
+    /// Foundation on Linux accepts a trailing comma; the config reader does not.
+    @Test func trailingCommaIsRejected() {
+        let inObject = configError(validConfig.replacingOccurrences(of: "\"threshold_decay\": 0.0001", with: "\"threshold_decay\": 0.0001,"))
+        #expect(inObject?.description == "configs/test.json: optimizer: trailing comma before '}' on line 5")
+        let atTop = configError(validConfig.replacingOccurrences(of: "\"output\": \"runs/x\"", with: "\"output\": \"runs/x\","))
+        #expect(atTop?.description == "configs/test.json: trailing comma before '}' on line 7")
+        let inList = configError(validConfig.replacingOccurrences(of: "\"batch_norm\": true", with: "\"sites\": [1, 3,]"))
+        #expect(inList?.description == "configs/test.json: model.sites: trailing comma before ']' on line 4")
+    }
+
+    @Test func zeroLearningRateIsRejected() {
+        let e = configError(validConfig.replacingOccurrences(of: "\"lr\": 0.001", with: "\"lr\": 0"))
+        #expect(e?.description == "configs/test.json: optimizer.lr: must be greater than 0")
+    }
+
     /// Every config shipped in configs/ parses.
     @Test func shippedConfigsParse() throws {
         let names = try FileManager.default.contentsOfDirectory(atPath: "configs").filter { $0.hasSuffix(".json") }
