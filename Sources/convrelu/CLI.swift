@@ -11,6 +11,12 @@ struct ConvReLUCommand: ParsableCommand {
         subcommands: [Train.self, CrossValidate.self, Evaluate.self, Classify.self, Preprocess.self, Parameters.self, Bench.self])
 
     static func main() {
+        // ArgumentParser reads a misspelt command as the root's argument and complains about
+        // the first option after it ("Unknown option '--config'"), which hides the typo.
+        if let first = CommandLine.arguments.dropFirst().first, !first.hasPrefix("-"), first != "help",
+           !commandNames.contains(first) {
+            fail("unknown command '\(first)'; the commands are: \(commandNames.joined(separator: ", "))")
+        }
         // OpenBLAS picks its kernels before main() runs: re-exec once with the fast core set.
         BLASRuntime.reexecWithFastSettingsIfNeeded()
         do {
@@ -25,6 +31,9 @@ struct ConvReLUCommand: ParsableCommand {
             fail("\(error)")
         }
     }
+
+    /// The registered subcommands' names, as typed on the command line.
+    static var commandNames: [String] { configuration.subcommands.map { $0._commandName } }
 
     static func fail(_ message: String) -> Never {
         FileHandle.standardError.write(Data("convrelu: error: \(message)\n".utf8))

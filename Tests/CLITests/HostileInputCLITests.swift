@@ -4,6 +4,12 @@ import Testing
 
 /// Hostile input (issue 15) ends in a message naming what the user wrote and exit status 1.
 @Suite(.serialized) struct HostileInputCLITests {
+    @Test func misspeltCommandIsNamed() throws {
+        let run = try convrelu(["trian", "--config", "configs/mr-convrelu.json"])
+        #expect(run.status == 1)
+        #expect(run.error == "convrelu: error: unknown command 'trian'; the commands are: train, cv, eval, classify, preprocess, params, bench\n")
+    }
+
     /// A checkpoint whose header would overflow the reader's arithmetic is refused by both
     /// commands that read one from the command line.
     @Test func hostileCheckpointIsAnError() throws {
