@@ -1,4 +1,5 @@
 import Foundation
+import Tensor
 
 /// What a job's run folder says about it.
 enum JobState: Equatable, Sendable {
@@ -92,7 +93,7 @@ public struct CrossValidation {
     /// (printing a line as each finishes) and rewrites the summary after each, so that whichever
     /// shard finishes last leaves the complete one. Returns the summary as it stands at the end.
     public func run(log: @escaping (String) -> Void) throws -> SweepSummary {
-        try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
+        try Folder.create(folder)
         let recorded = try sweep.merged(withRecordIn: folder)
         if recorded != sweep {
             log("\(Sweep.path(inFolder: folder)): the folder expects \(recorded.describeJobs), this command's and earlier commands' together")

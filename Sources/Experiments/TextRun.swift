@@ -109,7 +109,7 @@ public struct TextSplits {
 extension TextDataConfiguration {
     /// Opens (or builds) the caches and splits them. `progress` reports preprocessing.
     public func prepare(threads: Int, progress: TextPreprocessor.Progress? = nil, log: (String) -> Void = { _ in }) throws -> TextSplits {
-        try FileManager.default.createDirectory(atPath: cacheFolder, withIntermediateDirectories: true)
+        try Folder.create(cacheFolder)
         var trainIndices: [Int], testIndices: [Int]
         let trainCache: TextCache, testCache: TextCache
         switch dataset {

@@ -104,7 +104,7 @@ public final class Trainer {
 
     /// Trains until `epochs` epochs are done (or early stopping), evaluating after each epoch.
     public func run(epochs: Int, train: BatchSource, validation: BatchSource?, test: BatchSource?) throws {
-        try FileManager.default.createDirectory(atPath: runFolder, withIntermediateDirectories: true)
+        try Folder.create(runFolder)
         let prefetcher = BatchPrefetcher(source: train)
         let probabilities = Tensor(), dLogits = Tensor()
         stoppedEarly = earlyStopReached(validation: validation)

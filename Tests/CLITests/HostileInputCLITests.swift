@@ -23,4 +23,30 @@ import Testing
             #expect(run.error.contains("\(checkpoint): tensor 'w': data_offsets"), "\(run.error)")
         }
     }
+
+    @Test func outputFolderThatIsAFile() throws {
+        let temporary = try TemporaryFolder(prefix: "convrelu-cli")
+        let folder = temporary.path
+        let config = try temporary.write("mr.json", smallMRConfig(folder: folder))
+        try temporary.write("run", "not a folder")
+        let run = try convrelu(["train", "--config", config])
+        #expect(run.status == 1)
+        #expect(run.error.contains("convrelu: error: \(folder)/run: exists and is not a folder"), "\(run.error)")
+    }
+
+    /// The cache folder, or a folder above it, is a file.
+    @Test func cacheFolderThatIsAFile() throws {
+        let temporary = try TemporaryFolder(prefix: "convrelu-cli")
+        let folder = temporary.path
+        try temporary.write("cache", "not a folder")
+        let config = try temporary.write("mr.json", smallMRConfig(folder: folder))
+        let run = try convrelu(["train", "--config", config])
+        #expect(run.status == 1)
+        #expect(run.error.contains("convrelu: error: \(folder)/cache: exists and is not a folder"), "\(run.error)")
+
+        let below = try temporary.write("below.json", smallMRConfig(folder: folder + "/cache"))
+        let nested = try convrelu(["train", "--config", below])
+        #expect(nested.status == 1)
+        #expect(nested.error.contains("convrelu: error: \(folder)/cache: exists and is not a folder"), "\(nested.error)")
+    }
 }
