@@ -134,14 +134,7 @@ public struct PairedComparison: Encodable, Sendable {
         return lines.joined(separator: "\n")
     }
 
-    public func writeJSON(to path: String) throws {
-        let encoder = JSONEncoder()
-        encoder.keyEncodingStrategy = .convertToSnakeCase
-        encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
-        // t is infinite when every pair differs by the same amount.
-        encoder.nonConformingFloatEncodingStrategy = .convertToString(positiveInfinity: "inf", negativeInfinity: "-inf", nan: "nan")
-        try AtomicFile.write(Array(try encoder.encode(self)) + [0x0A], to: path)
-    }
+    public func writeJSON(to path: String) throws { try JSONFile.write(self, to: path) }
 }
 
 private extension String {

@@ -1,5 +1,4 @@
 import Foundation
-import Tensor
 
 /// What a finished run reports, written as `result.json` in its run folder once training and
 /// the final test evaluation are done. Its presence marks the run as finished (`convrelu cv`
@@ -29,21 +28,10 @@ struct RunResult: Codable, Equatable, Sendable {
 
     static func path(inRun folder: String) -> String { folder + "/" + fileName }
 
-    func write(toRun folder: String) throws {
-        let encoder = JSONEncoder()
-        encoder.keyEncodingStrategy = .convertToSnakeCase
-        encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
-        try AtomicFile.write(Array(try encoder.encode(self)) + [0x0A], to: RunResult.path(inRun: folder))
-    }
+    func write(toRun folder: String) throws { try JSONFile.write(self, to: RunResult.path(inRun: folder)) }
 
     /// The result of a finished run, or nil when the run has not finished.
     static func read(fromRun folder: String) throws -> RunResult? {
-        let path = RunResult.path(inRun: folder)
-        guard let data = FileManager.default.contents(atPath: path) else { return nil }
-        let decoder = JSONDecoder()
-        decoder.keyDecodingStrategy = .convertFromSnakeCase
-        do { return try decoder.decode(RunResult.self, from: data) } catch {
-            throw ConfigError(file: path, key: nil, message: "not a run result (\(error))")
-        }
+        try JSONFile.read(RunResult.self, from: RunResult.path(inRun: folder), describe: "a run result")
     }
 }

@@ -68,13 +68,7 @@ struct Sweep: Codable, Equatable, Sendable {
 
     /// The sweep recorded in `folder`, or nil when no sweep has started there.
     static func read(fromFolder folder: String) throws -> Sweep? {
-        let path = Sweep.path(inFolder: folder)
-        guard let data = FileManager.default.contents(atPath: path) else { return nil }
-        let decoder = JSONDecoder()
-        decoder.keyDecodingStrategy = .convertFromSnakeCase
-        do { return try decoder.decode(Sweep.self, from: data) } catch {
-            throw SweepError("\(path): not a sweep record (\(error))")
-        }
+        try JSONFile.read(Sweep.self, from: Sweep.path(inFolder: folder), describe: "a sweep record")
     }
 
     /// The sweep recorded in `folder`, which must have one (`--summarize`, `--compare`).
@@ -85,12 +79,7 @@ struct Sweep: Codable, Equatable, Sendable {
         return sweep
     }
 
-    func write(toFolder folder: String) throws {
-        let encoder = JSONEncoder()
-        encoder.keyEncodingStrategy = .convertToSnakeCase
-        encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
-        try AtomicFile.write(Array(try encoder.encode(self)) + [0x0A], to: Sweep.path(inFolder: folder))
-    }
+    func write(toFolder folder: String) throws { try JSONFile.write(self, to: Sweep.path(inFolder: folder)) }
 
     /// What `folder`'s `sweep.json` should say once this command joins it: this sweep when the
     /// folder has none yet; otherwise the recorded one, its folds and seeds widened by this

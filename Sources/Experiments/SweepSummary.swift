@@ -132,10 +132,7 @@ public struct SweepSummary: Encodable, Sendable {
 
     /// Writes `summary.json` and `summary.md`, each atomically.
     func write(toFolder folder: String) throws {
-        let encoder = JSONEncoder()
-        encoder.keyEncodingStrategy = .convertToSnakeCase
-        encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
-        try AtomicFile.write(Array(try encoder.encode(self)) + [0x0A], to: folder + "/" + SweepSummary.jsonName)
+        try JSONFile.write(self, to: folder + "/" + SweepSummary.jsonName)
         try AtomicFile.write(Array(markdown.utf8), to: folder + "/" + SweepSummary.markdownName)
     }
 
