@@ -13,4 +13,7 @@ echo "setup: installing ${missing[*]}" >&2
 sudo=""
 [ "$(id -u)" -ne 0 ] && sudo="sudo"
 export DEBIAN_FRONTEND=noninteractive
-$sudo apt-get install -y --no-install-recommends "${missing[@]}" || { $sudo apt-get update && $sudo apt-get install -y --no-install-recommends "${missing[@]}"; }
+# A fresh machine's package lists may be empty or stale: refresh them before installing.
+$sudo apt-get update
+$sudo apt-get install -y --no-install-recommends "${missing[@]}"
+pkg-config --exists openblas || { echo "setup: pkg-config does not find openblas after installing libopenblas-dev" >&2; exit 1; }
