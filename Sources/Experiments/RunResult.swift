@@ -9,6 +9,14 @@ import Foundation
 /// so nothing is picked by looking at the test set. Without a validation split it is the last
 /// epoch's. `testAccuracyLast` is the last epoch's, beside it.
 struct RunResult: Codable, Equatable, Sendable {
+    /// Which checkpoint `testAccuracy` belongs to.
+    enum Selection: String, Codable, Sendable {
+        /// `best.safetensors`, chosen on validation accuracy.
+        case best
+        /// `last.safetensors`: the run had no validation split to choose on.
+        case last
+    }
+
     static let fileName = "result.json"
 
     /// The MR test fold (nil for corpora with a fixed train/test split).
@@ -18,8 +26,7 @@ struct RunResult: Codable, Equatable, Sendable {
     var epochs: Int
     /// The epoch whose checkpoint `testAccuracy` belongs to.
     var selectedEpoch: Int
-    /// "best" (by validation accuracy) or "last" (no validation split).
-    var selection: String
+    var selection: Selection
     var validationAccuracy: Double?
     var testAccuracy: Double
     var testAccuracyLast: Double

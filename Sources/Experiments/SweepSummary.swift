@@ -146,7 +146,7 @@ public struct SweepSummary: Encodable, Sendable {
         lines.append("")
         lines.append("Test accuracy of the checkpoint chosen on validation, and of the last epoch beside it: mean ± sample standard "
                      + "deviation (points) over \(unit.plural)" + (unit == .fold ? ", each fold the mean over its seeds." : "."))
-        let lastOnly = jobs.filter { $0.selection != "best" }.count
+        let lastOnly = jobs.filter { $0.selection != .best }.count
         if lastOnly > 0 {
             lines.append("\(lastOnly) job\(lastOnly == 1 ? " has" : "s have") no validation split: \(lastOnly == 1 ? "its" : "their") first figure is the last epoch's too.")
         }

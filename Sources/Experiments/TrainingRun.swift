@@ -106,9 +106,9 @@ public final class TrainingRun {
         }
         try Checkpoint.read(path: trainer.lastCheckpointPath).restore(into: model)
         let lastTest = evaluate(model, on: splits.test, batchSize: c.batchSize).accuracy
-        var selected = last, test = lastTest, selection = "last"
+        var selected = last, test = lastTest, selection = RunResult.Selection.last
         if splits.validation != nil, let bestEpoch = trainer.bestEpoch, let best = trainer.history.first(where: { $0.epoch == bestEpoch }) {
-            selection = "best"
+            selection = .best
             selected = best
             if bestEpoch != last.epoch {
                 try Checkpoint.read(path: trainer.bestCheckpointPath).restore(into: model)

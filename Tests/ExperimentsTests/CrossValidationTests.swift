@@ -5,7 +5,7 @@ import Testing
 
 /// A finished run's result with the given figures (the rest does not matter to sweeps).
 func result(fold: Int?, seed: UInt64, test: Double, last: Double) -> RunResult {
-    RunResult(fold: fold, seed: seed, epochs: 12, selectedEpoch: 9, selection: "best", validationAccuracy: 0.8,
+    RunResult(fold: fold, seed: seed, epochs: 12, selectedEpoch: 9, selection: .best, validationAccuracy: 0.8,
               testAccuracy: test, testAccuracyLast: last, trainAccuracyLast: 0.95, trainSeconds: 60)
 }
 

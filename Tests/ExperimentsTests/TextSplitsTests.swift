@@ -18,7 +18,7 @@ import Training
         return try configuration.textData!.prepare(threads: 1)
     }
 
-    func labels(_ source: BatchSource, _ indices: Range<Int>, seed: UInt64?) -> (input: [Float], labels: [Int32]) {
+    func batch(_ source: BatchSource, _ indices: Range<Int>, seed: UInt64?) -> (input: [Float], labels: [Int32]) {
         let batch = Batch()
         source.fill(batch, indices: Array(indices)[...], augmentationSeed: seed)
         return (batch.input.array, batch.labels)
@@ -28,7 +28,7 @@ import Training
         let folder = try TemporaryFolder(prefix: "convrelu-splits")
         let splits = try Self.splits("\"train_limit\": 512", cache: folder.path)
         #expect(splits.train.sampleCount == 512)
-        let all = labels(splits.train, 0..<512, seed: nil).labels
+        let all = batch(splits.train, 0..<512, seed: nil).labels
         let positive = all.filter { $0 == 1 }.count
         #expect(abs(positive - 256) <= 1, "\(positive) of 512 positive")
     }
@@ -37,14 +37,14 @@ import Training
         let folder = try TemporaryFolder(prefix: "convrelu-splits")
         let noisy = try Self.splits("\"char_noise\": 0.1", cache: folder.path)
         let clean = try Self.splits("\"char_noise\": 0", cache: folder.path)
-        let plain = labels(clean.train, 0..<64, seed: 5)
-        let a = labels(noisy.train, 0..<64, seed: 5), b = labels(noisy.train, 0..<64, seed: 5)
+        let plain = batch(clean.train, 0..<64, seed: 5)
+        let a = batch(noisy.train, 0..<64, seed: 5), b = batch(noisy.train, 0..<64, seed: 5)
         #expect(a.input == b.input && a.labels == b.labels)
         #expect(a.input != plain.input && a.labels == plain.labels)
-        #expect(labels(noisy.train, 0..<64, seed: 6).input != a.input)
-        #expect(labels(noisy.train, 0..<64, seed: nil).input == plain.input, "no seed (evaluation): no noise")
-        #expect(labels(noisy.test, 0..<64, seed: 5).input == labels(clean.test, 0..<64, seed: 5).input)
-        #expect(labels(noisy.validation!, 0..<64, seed: 5).input == labels(clean.validation!, 0..<64, seed: 5).input)
+        #expect(batch(noisy.train, 0..<64, seed: 6).input != a.input)
+        #expect(batch(noisy.train, 0..<64, seed: nil).input == plain.input, "no seed (evaluation): no noise")
+        #expect(batch(noisy.test, 0..<64, seed: 5).input == batch(clean.test, 0..<64, seed: 5).input)
+        #expect(batch(noisy.validation!, 0..<64, seed: 5).input == batch(clean.validation!, 0..<64, seed: 5).input)
     }
 
     /// Yelp's sample has no test file: a stratified, seeded fifth of it is the test set.
