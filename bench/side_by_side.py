@@ -104,20 +104,20 @@ def main():
 
     torch = {m: torch_reference(args, m) for m in ("charcnn", "densenet")}
     tuned = {m: torch_reference(args, m, tuned_malloc=True) for m in ("charcnn", "densenet")}
-    engine = ours(args, "charcnn") + ours(args, "densenet")
+    engine = ours(args, "charcnn") + ours(args, "densenet40")
     memory = {}
     for variant in ("relu", "convrelu"):
         line = run([args.torch_python, os.path.join(ROOT, "bench", "torch_peak_memory.py"), "--model", "densenet",
                     "--variant", variant, "--steps", str(args.memory_steps), "--reference", args.reference],
                    capture_output=True, text=True).stdout.strip().splitlines()[-1]
-        mine = ours(args, "densenet", activations=variant, kinds="train", steps=args.memory_steps,
+        mine = ours(args, "densenet40", activations=variant, kinds="train", steps=args.memory_steps,
                     name=f"ours-densenet-memory-{variant}.json")[0]
         memory[variant] = {"torch": json.loads(line), "ours": mine}
     prep = preprocessing(args)
     with open(os.path.join(args.out, "summary.json"), "w") as f:
         json.dump({"memory": memory, "preprocessing": prep}, f, indent=1)
 
-    names = {"charcnn": "charcnn-small", "densenet": "densenet40"}
+    names = {"charcnn": "charcnn", "densenet": "densenet40"}  # PyTorch reference name -> ours
     for title, reference in (("PyTorch as installed", torch), ("PyTorch with the tuned allocator (--tuned-malloc)", tuned)):
         print(f"Against {title}; samples/s (latency: ms per sample), medians:\n")
         print("| workload | PyTorch ReLU | PyTorch ConvReLU | ours ReLU | ours ConvReLU | ours ConvReLU / PyTorch ReLU "

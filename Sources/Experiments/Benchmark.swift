@@ -14,16 +14,24 @@ public struct BenchmarkResult: Codable, Sendable {
     public var batch: Int
     public var samplesPerSecond: Double
     public var medianMilliseconds: Double
-    public var gflopsPerSecond: Double
+    /// nil for a model without reference FLOP counts.
+    public var gflopsPerSecond: Double?
     public var peakMemoryMB: Double
     /// How much the peak grew over the timed steps, after warm-up: 0 for a run whose memory is flat.
     public var peakGrowthMB: Double
 }
 
+/// What `bench` times: a training step, inference at the training batch, or batch-1 latency.
+public enum BenchmarkKind: String, CaseIterable, Sendable {
+    case train, infer, latency
+}
+
 public enum Benchmark {
-    /// Multiply-adds × 2 per sample, from the PyTorch reference's counts (conv and FC layers).
-    static let charCNNForwardGFLOP = 0.741, charCNNStepGFLOP = 1.969
-    static let denseNetForwardGFLOP = 0.566, denseNetStepGFLOP = 1.696
+    /// Multiply-adds × 2 per sample (forward; training step), from the PyTorch reference's
+    /// counts of the conv and FC layers at the paper's input sizes.
+    static let referenceGFLOP: [ModelName: (forward: Double, step: Double)] = [
+        .charCNN: (0.741, 1.969), .denseNet40: (0.566, 1.696),
+    ]
 
     /// One model under test, with its inputs and a training step that reuses its buffers.
     final class Subject {
@@ -32,17 +40,17 @@ public enum Benchmark {
         let model: Classifier
         let x: Tensor, single: Tensor
         let batch: Int
-        let forwardGFLOP: Double, stepGFLOP: Double
+        let gflop: (forward: Double, step: Double)?
         private let optimizer = SGD(momentum: 0.9)
         private let parameters: [NamedParameter]
         private let labels: [Int32]
         private let probabilities = Tensor(), dLogits = Tensor()
         private var step = 0
 
-        init(workload: String, activation: String, model: Classifier, x: Tensor, single: Tensor, forwardGFLOP: Double,
-             stepGFLOP: Double) {
+        init(workload: String, activation: String, model: Classifier, x: Tensor, single: Tensor,
+             gflop: (forward: Double, step: Double)?) {
             (self.workload, self.activation, self.model, self.x, self.single) = (workload, activation, model, x, single)
-            (batch, self.forwardGFLOP, self.stepGFLOP) = (x.shape[0], forwardGFLOP, stepGFLOP)
+            (batch, self.gflop) = (x.shape[0], gflop)
             InitializationScheme(weights: .heNormal, thresholds: .gaussian(std: 0.05)).apply(to: model.parameters, seed: 1)
             parameters = model.parameters
             labels = (0..<batch).map { Int32($0 % model.classes) }
@@ -59,32 +67,28 @@ public enum Benchmark {
             step += 1
         }
 
-        func run(_ kind: String) {
+        func run(_ kind: BenchmarkKind) {
             switch kind {
-            case "train": trainStep()
-            case "infer": _ = model.forward(x, .inference)
-            default: _ = model.forward(single, .inference)
+            case .train: trainStep()
+            case .infer: _ = model.forward(x, .inference)
+            case .latency: _ = model.forward(single, .inference)
             }
         }
     }
 
-    /// Measures each workload with each of `activations` ("relu", "convrelu") for each of `kinds`:
-    /// a training step ("train"), inference at the same batch ("infer") and at batch 1
-    /// ("latency"). The models of a
-    /// workload are timed step by step in turn, as the PyTorch reference does, so that the
-    /// machine's noise hits them alike and their ratio holds; the peak memory is then that of
-    /// all of them (time one activation for one model's peak).
-    public static let kinds = ["train", "infer", "latency"]
-
-    public static func run(workloads: [String], activations: [String], kinds: [String] = kinds, steps: Int, warmup: Int,
-                           log: (String) -> Void) -> [BenchmarkResult] {
+    /// Measures each model with each of `activations` (placed as the paper does) for each of
+    /// `kinds`. The models of a workload are timed step by step in turn, as the PyTorch
+    /// reference does, so that the machine's noise hits them alike and their ratio holds; the
+    /// peak memory is then that of all of them (time one activation for one model's peak).
+    public static func run(workloads: [ModelName], activations: [Activation], kinds: [BenchmarkKind] = BenchmarkKind.allCases,
+                           steps: Int, warmup: Int, log: (String) -> Void) -> [BenchmarkResult] {
         var results: [BenchmarkResult] = []
         for workload in workloads {
-            let subjects = activations.compactMap { subject(workload, $0, log: log) }
+            let subjects = activations.map { subject(workload, $0) }
             for kind in kinds {
                 // A batch-1 pass takes milliseconds, so its median needs more of them: 3× the
                 // warm-up and 4× the steps, as the PyTorch reference times its latency.
-                let repeats = kind == "latency" ? (warmup: 3, steps: 4) : (warmup: 1, steps: 1)
+                let repeats = kind == .latency ? (warmup: 3, steps: 4) : (warmup: 1, steps: 1)
                 resetPeakMemory()
                 for _ in 0..<(warmup * repeats.warmup) { for s in subjects { s.run(kind) } }
                 let peakAfterWarmup = peakMemoryMB()
@@ -99,11 +103,11 @@ public enum Benchmark {
                 let peak = peakMemoryMB()
                 for (i, s) in subjects.enumerated() {
                     let seconds = times[i].sorted()[times[i].count / 2]
-                    let samples = kind == "latency" ? 1 : s.batch
-                    let gflop = kind == "train" ? s.stepGFLOP : s.forwardGFLOP
-                    let r = BenchmarkResult(workload: "\(s.workload) \(kind)", activation: s.activation, batch: samples,
+                    let samples = kind == .latency ? 1 : s.batch
+                    let gflop = s.gflop.map { kind == .train ? $0.step : $0.forward }
+                    let r = BenchmarkResult(workload: "\(s.workload) \(kind.rawValue)", activation: s.activation, batch: samples,
                                             samplesPerSecond: Double(samples) / seconds, medianMilliseconds: seconds * 1000,
-                                            gflopsPerSecond: gflop * Double(samples) / seconds, peakMemoryMB: peak,
+                                            gflopsPerSecond: gflop.map { $0 * Double(samples) / seconds }, peakMemoryMB: peak,
                                             peakGrowthMB: peak - peakAfterWarmup)
                     log(format(r))
                     results.append(r)
@@ -113,45 +117,32 @@ public enum Benchmark {
         return results
     }
 
-    /// The model of `workload` with `activation`, or nil (after saying why) for unknown names.
-    static func subject(_ workload: String, _ activation: String, log: (String) -> Void) -> Subject? {
-        guard activation == "relu" || activation == "convrelu" else {
-            log("unknown activation '\(activation)' (relu, convrelu)")
-            return nil
-        }
-        let convReLU = activation == "convrelu"
+    /// `workload` at the paper's input size with `activation` where the paper places it, and
+    /// random inputs: a batch of 128 texts or 64 images, and one sample.
+    static func subject(_ workload: ModelName, _ activation: Activation) -> Subject {
         var rng = RNG(seed: 1, stream: "bench")
-        switch workload {
-        case "charcnn":
-            var c = CharCNNConfiguration.small(alphabetSize: 70, length: 1014, classes: 4)
-            c.activation = convReLU ? .convReLU : .relu
-            let input = { (n: Int) -> Tensor in
-                let t = Tensor(shape: [n, 1014])
-                for i in 0..<t.count { t[i] = Float(rng.int(below: 71) - 1) }
+        let batch = workload.task == .text ? 128 : 64
+        let model = workload.paperSettings(activation: ActivationPlan(activation)).build()
+        let input = { (n: Int) -> Tensor in
+            switch workload.task {
+            case .text:
+                let t = Tensor(shape: [n, ModelName.paperTextLength])
+                for i in 0..<t.count { t[i] = Float(rng.int(below: ModelName.paperAlphabetSize + 1) - 1) }
                 return t
-            }
-            return Subject(workload: "charcnn-small", activation: activation, model: CharCNN(c), x: input(128), single: input(1),
-                           forwardGFLOP: charCNNForwardGFLOP, stepGFLOP: charCNNStepGFLOP)
-        case "densenet":
-            let imageActivation = convReLU ? ImageActivation(.convReLU, placement: .firstBlock) : .relu
-            let input = { (n: Int) -> Tensor in
+            case .image:
                 let t = Tensor(shape: [n, 3, 32, 32])
                 for i in 0..<t.count { t[i] = Float(rng.normal()) }
                 return t
             }
-            return Subject(workload: "densenet40", activation: activation,
-                           model: DenseNet(configuration: .denseNet40(classes: 10, activation: imageActivation)),
-                           x: input(64), single: input(1), forwardGFLOP: denseNetForwardGFLOP, stepGFLOP: denseNetStepGFLOP)
-        default:
-            log("unknown workload '\(workload)' (charcnn, densenet)")
-            return nil
         }
+        return Subject(workload: workload.rawValue, activation: activation.rawValue, model: model, x: input(batch), single: input(1),
+                       gflop: referenceGFLOP[workload])
     }
 
     public static func format(_ r: BenchmarkResult) -> String {
-        String(format: "%-24@ %-9@ batch %4d  %9.1f samples/s  %9.2f ms  %6.1f GFLOP/s  peak %6.0f MB (+%.0f)",
-               r.workload, r.activation, r.batch, r.samplesPerSecond, r.medianMilliseconds, r.gflopsPerSecond, r.peakMemoryMB,
-               r.peakGrowthMB)
+        String(format: "%-24@ %-10@ batch %4d  %9.1f samples/s  %9.2f ms  %@ GFLOP/s  peak %6.0f MB (+%.0f)",
+               r.workload, r.activation, r.batch, r.samplesPerSecond, r.medianMilliseconds,
+               r.gflopsPerSecond.map { String(format: "%6.1f", $0) } ?? "     -", r.peakMemoryMB, r.peakGrowthMB)
     }
 
     /// Resident-set high-water mark of this process (VmHWM).

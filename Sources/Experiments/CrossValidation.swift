@@ -31,27 +31,24 @@ public struct CrossValidation {
     let sweep: Sweep
     let shard: Shard
     /// `data.path`, `epochs` and `threads` from the command line, passed to every job.
-    let overrides: [String: Any]
+    let overrides: RunOverrides
 
     /// Reads the config and the command's options; a bad option value stops here, before any
     /// training, with the option and what is valid. `folds` and `seeds` are lists such as "0-9"
     /// or "0-3,7"; without them, every fold of the config (MR) and the config's seed.
     public init(configPath: String, folds foldSpec: String?, seeds seedSpec: String?, shard shardSpec: String?,
                 output: String?, data: String?, epochs: Int?, threads: Int? = nil) throws {
-        var overrides: [String: Any] = [:]
-        if let data { overrides["data.path"] = data }
-        if let epochs { overrides["epochs"] = epochs }
-        if let threads { overrides["threads"] = threads }
+        let overrides = RunOverrides(dataPath: data, epochs: epochs, threads: threads)
         let configuration = try RunConfiguration.load(path: configPath, overrides: overrides)
 
         let folds: [Int]?
-        if let textData = configuration.textData, textData.dataset == .mr {
+        if case .text(let textData) = configuration.workload, textData.dataset.testSetIsFold {
             folds = try foldSpec.map {
                 try Sweep.parseList($0, option: "--folds", noun: "fold", valid: 0...(textData.folds - 1), example: "0-\(textData.folds - 1)")
             } ?? Array(0..<textData.folds)
         } else {
             if foldSpec != nil {
-                throw SweepError("--folds: \(configPath) trains on \(configuration.datasetName), which has a fixed train/test split and no folds; "
+                throw SweepError("--folds: \(configPath) trains on \(configuration.workload.datasetName), which has a fixed train/test split and no folds; "
                                  + "leave --folds out (the jobs are its --seeds)")
             }
             folds = nil
@@ -114,10 +111,7 @@ public struct CrossValidation {
             case .resume: resume = true
             case .fresh: resume = false
             }
-            var overrides = self.overrides
-            overrides["output"] = planned.folder
-            overrides["seed"] = Int(planned.job.seed)
-            if let fold = planned.job.fold { overrides["data.fold"] = fold }
+            let overrides = self.overrides.merging(RunOverrides(output: planned.folder, seed: planned.job.seed, fold: planned.job.fold))
             log("\(planned.job.label): \(resume ? "resuming" : "training") in \(planned.folder)")
             try TrainingRun(configPath: configPath, overrides: overrides, log: log).train(resume: resume)
             guard let result = try RunResult.read(fromRun: planned.folder) else {

@@ -12,26 +12,31 @@ struct RestoredRun {
     let configuration: RunConfiguration
     let model: Classifier
 
-    init(checkpointPath: String, overrides: [String: Any] = [:]) throws {
+    init(checkpointPath: String, overrides: RunOverrides = RunOverrides()) throws {
         let checkpoint = try Checkpoint.read(path: checkpointPath)
-        guard let text = checkpoint.metadata["config"] else {
+        guard let text = checkpoint.metadata["config"], let stored = checkpoint.metadata["overrides"] else {
             throw ConfigError(file: checkpointPath, key: nil, message: "the checkpoint has no run config in its metadata")
         }
         let source = "\(checkpointPath) (stored config)"
-        configuration = try RunConfiguration.parse(overrides.isEmpty ? text : try RunConfiguration.applying(overrides, to: text, file: source),
-                                                   file: source)
+        let trained = try RunOverrides(jsonText: stored, source: checkpointPath)
+        configuration = try RunConfiguration.parse(text, file: source, overrides: trained.merging(overrides))
         model = configuration.makeModel()
         try checkpoint.restore(into: model)
     }
 }
 
+/// The splits `eval` can measure.
+public enum EvaluationSplit: String, CaseIterable, Sendable {
+    case test, validation, train
+}
+
 public struct EvaluationReport: Sendable {
-    public var split: String
+    public var split: EvaluationSplit
     public var evaluation: Evaluation
     public var classNames: [String]
 
     public var text: String {
-        var lines = [String(format: "%@ accuracy: %.2f%% (%d of %d)", split, evaluation.accuracy * 100, evaluation.correct, evaluation.total)]
+        var lines = [String(format: "%@ accuracy: %.2f%% (%d of %d)", split.rawValue, evaluation.accuracy * 100, evaluation.correct, evaluation.total)]
         for (i, a) in evaluation.perClassAccuracy.enumerated() {
             lines.append(String(format: "  %@: %.2f%%", classNames[safe: i] ?? String(i), a * 100))
         }
@@ -41,7 +46,7 @@ public struct EvaluationReport: Sendable {
     }
 
     public var json: String {
-        let object: [String: Any] = ["split": split, "accuracy": evaluation.accuracy, "correct": evaluation.correct,
+        let object: [String: Any] = ["split": split.rawValue, "accuracy": evaluation.accuracy, "correct": evaluation.correct,
                                      "total": evaluation.total, "per_class_accuracy": evaluation.perClassAccuracy,
                                      "confusion": evaluation.confusion, "classes": classNames,
                                      "loss": evaluation.loss.isFinite ? evaluation.loss : NSNull()]
@@ -50,25 +55,23 @@ public struct EvaluationReport: Sendable {
 }
 
 public enum Evaluator {
-    public static func evaluate(checkpointPath: String, split: String, dataOverride: String?) throws -> EvaluationReport {
-        let run = try RestoredRun(checkpointPath: checkpointPath, overrides: dataOverride.map { ["data.path": $0] } ?? [:])
+    public static func evaluate(checkpointPath: String, split: EvaluationSplit, dataOverride: String?) throws -> EvaluationReport {
+        let run = try RestoredRun(checkpointPath: checkpointPath, overrides: RunOverrides(dataPath: dataOverride))
         let c = run.configuration
         BLASRuntime.setThreadCount(c.threads)
         let splits = try TrainingRun(configuration: c, log: { _ in }).prepareData()
         let source: BatchSource
         switch split {
-        case "test": source = splits.test
-        case "train": source = splits.train
-        case "validation":
+        case .test: source = splits.test
+        case .train: source = splits.train
+        case .validation:
             guard let v = splits.validation else {
                 throw ConfigError(file: c.file, key: "data.validation_fraction", message: "the run has no validation split")
             }
             source = v
-        default:
-            throw ConfigError(file: checkpointPath, key: nil, message: "unknown split '\(split)' (test, validation or train)")
         }
         return EvaluationReport(split: split, evaluation: Training.evaluate(run.model, on: source, batchSize: c.batchSize),
-                                classNames: c.classNames)
+                                classNames: c.workload.classNames)
     }
 }
 
@@ -82,7 +85,7 @@ public final class SentenceClassifier {
 
     public init(checkpointPath: String) throws {
         run = try RestoredRun(checkpointPath: checkpointPath)
-        guard let data = run.configuration.textData else {
+        guard case .text(let data) = run.configuration.workload else {
             throw ConfigError(file: checkpointPath, key: "task", message: "classify needs a text model")
         }
         encoder = try TextEncoder(settings: data.settings)

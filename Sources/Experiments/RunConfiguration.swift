@@ -11,17 +11,18 @@ public struct RunConfiguration {
     public enum OptimizerName: String, CaseIterable { case sgd, adam, adamw }
     public enum ScheduleName: String, CaseIterable { case constant, multistep, halving, cosine, linear }
     public enum InitializerName: String, CaseIterable { case gaussian, he, glorot, pytorch, zeros }
-    public enum SiteChoice: String, CaseIterable { case paper, all }
 
     public var file: String
-    /// The config file's text, stored in checkpoints so `eval` and `classify` rebuild the same run.
+    /// The config file's text, stored in checkpoints with `overrides` so that `eval` and
+    /// `classify` rebuild the same run.
     public var text: String
-    public var task: Task
+    /// What the command line (or `cv`) changed, already applied to the values here.
+    public internal(set) var overrides = RunOverrides()
+    public var task: Task { workload.task }
     public var note: String?
-    public var textData: TextDataConfiguration?
-    public var charCNN: CharCNNConfiguration?
-    public var imageData: ImageDataConfiguration?
-    public var imageModel: ImageModelConfiguration?
+    public var workload: Workload
+    public var modelName: ModelName
+    public var model: any ModelSettings
     public var initialization: InitializationScheme
     public var optimizer: OptimizerName
     public var learningRate: Double
@@ -51,55 +52,35 @@ public struct RunConfiguration {
     public var testEachEpoch: Bool
     public var output: String
 
-    /// Reads a config file; `overrides` replace values by dotted key ("epochs", "data.path").
-    public static func load(path: String, overrides: [String: Any] = [:]) throws -> RunConfiguration {
+    /// Reads a config file and applies `overrides`.
+    public static func load(path: String, overrides: RunOverrides = RunOverrides()) throws -> RunConfiguration {
         guard let data = FileManager.default.contents(atPath: path) else {
             throw ConfigError(file: path, key: nil, message: "cannot read the file (missing or unreadable)")
         }
-        let text = String(decoding: data, as: UTF8.self)
-        return try parse(overrides.isEmpty ? text : try applying(overrides, to: text, file: path), file: path)
+        return try parse(String(decoding: data, as: UTF8.self), file: path, overrides: overrides)
     }
 
-    static func applying(_ overrides: [String: Any], to text: String, file: String) throws -> String {
-        guard var root = (try? JSONSerialization.jsonObject(with: Data(text.utf8))) as? [String: Any] else {
-            _ = try ConfigObject.parse(text, file: file)  // throws the precise parse error
-            throw ConfigError(file: file, key: nil, message: "the top level must be a JSON object")
-        }
-        func set(_ value: Any, _ path: ArraySlice<Substring>, in object: inout [String: Any]) {
-            let key = String(path.first!)
-            if path.count == 1 { object[key] = value; return }
-            var child = object[key] as? [String: Any] ?? [:]
-            set(value, path.dropFirst(), in: &child)
-            object[key] = child
-        }
-        for (key, value) in overrides { set(value, key.split(separator: ".")[...], in: &root) }
-        let data = try JSONSerialization.data(withJSONObject: root, options: [.prettyPrinted, .sortedKeys])
-        return String(decoding: data, as: UTF8.self)
-    }
-
-    public static func parse(_ text: String, file: String) throws -> RunConfiguration {
+    public static func parse(_ text: String, file: String, overrides: RunOverrides = RunOverrides()) throws -> RunConfiguration {
         let root = try ConfigObject.parse(text, file: file)
-        let config = try RunConfiguration(root: root, text: text)
+        var config = try RunConfiguration(root: root, text: text)
         try root.finish()
+        try overrides.apply(to: &config)
         return config
     }
 
     private init(root: ConfigObject, text: String) throws {
         file = root.file
         self.text = text
-        task = try root.choice("task")
+        let task: Task = try root.choice("task")
         note = try root.optionalString("note")
         let data = try root.object("data")
-        let model = try root.object("model")
-        switch task {
-        case .text:
-            let textData = try TextDataConfiguration(data)
-            self.textData = textData
-            charCNN = try RunConfiguration.readCharCNN(model, textData: textData)
-        case .image:
-            imageData = try ImageDataConfiguration(data)
-            imageModel = try ImageModelConfiguration(model)
+        workload = switch task {
+        case .text: .text(try TextDataConfiguration(data))
+        case .image: .image(try ImageDataConfiguration(data))
         }
+        let model = try root.object("model")
+        modelName = task == .text ? try model.choice("name", default: ModelName.charCNN) : try model.choice("name")
+        self.model = try modelName.readSettings(model, workload: workload)
 
         let initObject = try root.object("init")
         initialization = InitializationScheme(
@@ -147,35 +128,6 @@ public struct RunConfiguration {
         output = try root.string("output")
     }
 
-    private static func readCharCNN(_ model: ConfigObject, textData: TextDataConfiguration) throws -> CharCNNConfiguration {
-        let name = try model.string("name", default: "charcnn")
-        guard name == "charcnn" else { throw ConfigError(file: model.file, key: "model.name", message: "text runs use 'charcnn', not '\(name)'") }
-        let size = try model.string("size", default: "small")
-        var c: CharCNNConfiguration
-        switch size {
-        case "small": c = .small(alphabetSize: textData.alphabetSize, length: textData.length, classes: textData.classes)
-        case "large": c = .large(alphabetSize: textData.alphabetSize, length: textData.length, classes: textData.classes)
-        default: throw ConfigError(file: model.file, key: "model.size", message: "'\(size)' is not 'small' or 'large'")
-        }
-        c.features = try model.int("features", default: c.features, range: 1...8192)
-        c.hiddenUnits = try model.int("hidden_units", default: c.hiddenUnits, range: 1...65_536)
-        c.dropout = try model.double("dropout", default: c.dropout, range: 0...0.99)
-        c.batchNorm = try model.bool("batch_norm", default: false)
-        c.head = try model.choice("head", default: CharCNNHead.dense)
-        c.activation = try model.choice("activation", default: ActivationKind.relu)
-        c.sharing = try model.choice("sharing", default: ParameterSharing.channel)
-        c.leakySlope = Float(try model.double("leaky_slope", default: 0.01, range: -10...10))
-        // "paper": the first two sites (thresholds on the inputs of conv2 and conv3); "all": the (A) variants.
-        if model.isList("sites") {
-            c.activationSites = try model.ints("sites")
-        } else {
-            let sites: SiteChoice = try model.choice("sites", default: .paper)
-            c.activationSites = sites == .paper ? [1, 2] : Array(c.sites)
-        }
-        if let problem = c.problems.first { throw ConfigError(file: model.file, key: "model", message: problem) }
-        return c
-    }
-
     private static func initializer(_ object: ConfigObject, _ key: String, stdKey: String, default d: InitializerName) throws -> Initializer {
         let name: InitializerName = try object.choice(key, default: d)
         let std = try object.double(stdKey, default: 0.05, range: 0...10)
@@ -186,29 +138,6 @@ public struct RunConfiguration {
         case .pytorch: return .uniformFanIn
         case .zeros: return .zeros
         }
-    }
-
-    /// A minimal run config for a network named on the command line (`convrelu params --model …`),
-    /// parsed like any config file so the same checks apply. `replace` is R1, R2, R3 or A;
-    /// for the char-CNN, "paper" or "all".
-    public static func describing(model: String, activation: String, replace: String?, classes: Int) throws -> RunConfiguration {
-        let file = "command line"
-        let text: String
-        if model == "charcnn" || model == "charcnn_large" {
-            let sites = replace.map { $0 == "A" ? "all" : $0 } ?? "paper"
-            text = """
-            {"task": "text", "data": {"dataset": "\(classes == 4 ? "ag_news" : classes == 5 ? "yelp_full" : "mr")", "path": ".", "alphabet": 70},
-             "model": {"size": "\(model == "charcnn" ? "small" : "large")", "activation": "\(activation)", "sites": "\(sites)"},
-             "optimizer": {"lr": 0.01}, "epochs": 1, "output": "."}
-            """
-        } else {
-            text = """
-            {"task": "image", "data": {"dataset": "\(classes == 100 ? "cifar100" : "cifar10")", "path": "."},
-             "model": {"name": "\(model)", "activation": "\(activation)", "placement": "\(replace ?? "R1")"},
-             "optimizer": {"lr": 0.1}, "epochs": 1, "output": "."}
-            """
-        }
-        return try parse(text, file: file)
     }
 
     /// The learning-rate schedule for `stepsPerEpoch` optimiser steps per epoch.
@@ -232,26 +161,5 @@ public struct RunConfiguration {
         }
     }
 
-    public func makeModel() -> Classifier {
-        switch task {
-        case .text: CharCNN(charCNN!)
-        case .image: imageModel!.build(classes: imageData!.classes)
-        }
-    }
-
-    /// The corpus's name as configs write it ("mr", "cifar10").
-    var datasetName: String {
-        switch task {
-        case .text: textData!.dataset.rawValue
-        case .image: imageData!.dataset.rawValue
-        }
-    }
-
-    /// Class names for reports.
-    public var classNames: [String] {
-        switch task {
-        case .text: textData!.dataset.classNames
-        case .image: (0..<imageData!.classes).map(String.init)
-        }
-    }
+    public func makeModel() -> Classifier { model.build() }
 }

@@ -11,7 +11,7 @@ public final class TrainingRun {
     public let configuration: RunConfiguration
     private let log: (String) -> Void
 
-    public init(configPath: String, overrides: [String: Any], log: @escaping (String) -> Void) throws {
+    public init(configPath: String, overrides: RunOverrides, log: @escaping (String) -> Void) throws {
         configuration = try RunConfiguration.load(path: configPath, overrides: overrides)
         self.log = log
     }
@@ -23,15 +23,14 @@ public final class TrainingRun {
 
     /// The run's training, validation and test sets (text corpora are preprocessed on first use).
     func prepareData() throws -> DataSplits {
-        switch configuration.task {
-        case .text:
+        switch configuration.workload {
+        case .text(let data):
             let bar = ProgressBar(label: "preprocess", unit: "B")
             defer { bar.finish() }
-            let splits = try configuration.textData!.prepare(threads: configuration.threads,
-                                                             progress: { bar.update(done: $0, total: $1) }, log: log)
+            let splits = try data.prepare(threads: configuration.threads, progress: { bar.update(done: $0, total: $1) }, log: log)
             return DataSplits(train: splits.train, validation: splits.validation, test: splits.test)
-        case .image:
-            let splits = try configuration.imageData!.prepare(log: log)
+        case .image(let data):
+            let splits = try data.prepare(log: log)
             return DataSplits(train: splits.train, validation: splits.validation, test: splits.test)
         }
     }
@@ -42,10 +41,6 @@ public final class TrainingRun {
         }
         let splits = try prepareData()
         log("train \(splits.train.sampleCount), validation \(splits.validation?.sampleCount ?? 0), test \(splits.test.sampleCount) samples")
-    }
-
-    public func parameterTable() -> String {
-        parameterCountTable(configuration.makeModel())
     }
 
     /// Trains as configured and returns the trainer (with its history).
@@ -60,7 +55,7 @@ public final class TrainingRun {
         let stepsPerEpoch = (splits.train.sampleCount + c.batchSize - 1) / c.batchSize
         let trainer = Trainer(model: model, optimizer: c.makeOptimizer(), schedule: c.schedule(stepsPerEpoch: stepsPerEpoch),
                               batchSize: c.batchSize, seed: c.seed, runFolder: c.output,
-                              metadata: ["config": c.text, "config_file": c.file])
+                              metadata: ["config": c.text, "config_file": c.file, "overrides": try c.overrides.jsonText()])
         trainer.earlyStoppingPatience = c.earlyStoppingPatience
         trainer.batchNormRecalibrationBatches = c.batchNormRecalibrationBatches
         trainer.labelSmoothing = Float(c.labelSmoothing)
@@ -116,7 +111,7 @@ public final class TrainingRun {
             }
         }
         let seconds = trainer.history.reduce(0) { $0 + $1.seconds }
-        return RunResult(fold: c.textData.flatMap { $0.dataset == .mr ? $0.fold : nil }, seed: c.seed, epochs: last.epoch,
+        return RunResult(fold: c.workload.fold, seed: c.seed, epochs: last.epoch,
                          selectedEpoch: selected.epoch, selection: selection, validationAccuracy: selected.validationAccuracy,
                          testAccuracy: test, testAccuracyLast: lastTest, trainAccuracyLast: last.trainAccuracy, trainSeconds: seconds)
     }
@@ -135,17 +130,4 @@ struct DataSplits {
     var train: BatchSource
     var validation: BatchSource?
     var test: BatchSource
-}
-
-/// Per-layer parameter counts and the total, as a table.
-public func parameterCountTable(_ model: Layer) -> String {
-    let rows = model.parameters.map { ($0.name, $0.parameter.value.shape, $0.parameter.count) }
-    let width = max(10, rows.map(\.0.count).max() ?? 0)
-    var lines = rows.map { name, shape, count in
-        name.padding(toLength: width, withPad: " ", startingAt: 0) + "  "
-            + "\(shape)".padding(toLength: 20, withPad: " ", startingAt: 0) + String(format: "%12d", count)
-    }
-    let total = rows.reduce(0) { $0 + $1.2 }
-    lines.append("total".padding(toLength: width + 22, withPad: " ", startingAt: 0) + String(format: "%12d", total))
-    return lines.joined(separator: "\n")
 }

@@ -2,13 +2,6 @@ import Kernels
 import NN
 import Tensor
 
-/// Which activation a site uses. ConvReLU puts one threshold per (input channel, kernel offset)
-/// into the next convolution; in front of a fully connected layer that is one threshold per
-/// input feature, i.e. an element-wise AdaReLU.
-public enum ActivationKind: String, Sendable, CaseIterable {
-    case relu, leakyReLU = "leaky_relu", prelu, adaReLU = "adarelu", convReLU = "convrelu"
-}
-
 /// What follows the six convolutions.
 public enum CharCNNHead: String, Sendable, CaseIterable {
     /// Zhang et al.: pool3, flatten, FC → dropout → FC → dropout → FC. The first FC holds most
@@ -23,9 +16,9 @@ public enum CharCNNHead: String, Sendable, CaseIterable {
 /// Zhang, Zhao & LeCun (2015) character-level CNN: conv k7 → pool3 → conv k7 → pool3 →
 /// conv k3 ×3 → conv k3 → pool3 → FC → dropout → FC → dropout → FC (the `dense` head).
 ///
-/// There are eight activation sites, after conv1…conv6, fc1 and fc2. Sites listed in
-/// `activationSites` use `activation`, the others ReLU. The paper's setting is ConvReLU at
-/// sites 1 and 2 (thresholds on the inputs of conv2 and conv3); an "(A)" variant lists all eight.
+/// There are eight activation sites (`ActivationSite.layer`), after conv1…conv6, fc1 and fc2;
+/// `activation` says which use what. The paper's setting is ConvReLU at sites 1 and 2
+/// (thresholds on the inputs of conv2 and conv3, `Placement.paper`); "(A)" is all eight.
 public struct CharCNNConfiguration: Sendable, Equatable {
     public var alphabetSize = 70
     public var length = 1014
@@ -38,11 +31,7 @@ public struct CharCNNConfiguration: Sendable, Equatable {
     /// Batch normalisation after every convolution and hidden FC layer (before the activation).
     public var batchNorm = false
     public var head: CharCNNHead = .dense
-    public var activation: ActivationKind = .convReLU
-    public var activationSites: [Int] = [1, 2]
-    /// Parameter sharing of PReLU slopes and AdaReLU thresholds.
-    public var sharing: ParameterSharing = .channel
-    public var leakySlope: Float = 0.01
+    public var activation = ActivationPlan.relu
 
     public init() {}
 
@@ -62,10 +51,7 @@ public struct CharCNNConfiguration: Sendable, Equatable {
     }
 
     /// Sites that exist: the global-max head has one hidden FC layer, so no site 8.
-    public var sites: ClosedRange<Int> { 1...(head == .dense ? 8 : 7) }
-
-    /// The kind used at site s (1-based).
-    public func activation(at site: Int) -> ActivationKind { activationSites.contains(site) ? activation : .relu }
+    public var siteCount: Int { head == .dense ? 8 : 7 }
 
     /// Sequence length after each convolution and after its pool (if it has one); nil if the
     /// input is too short. The global-max head pools conv6's whole length to 1.
@@ -86,19 +72,31 @@ public struct CharCNNConfiguration: Sendable, Equatable {
 
     static let convolutions: [(kernel: Int, pools: Bool)] = [(7, true), (7, true), (3, false), (3, false), (3, false), (3, true)]
 
-    /// Problems with the configuration, each naming the key; empty when it is usable.
-    public var problems: [String] {
-        var p: [String] = []
-        if alphabetSize < 1 { p.append("alphabet_size must be positive") }
-        if classes < 2 { p.append("classes must be at least 2") }
-        if features < 1 || hiddenUnits < 1 { p.append("features and hidden_units must be positive") }
+    /// A setting that makes the configuration unusable, and why.
+    public struct Problem: Sendable, Equatable {
+        public enum Field: Sendable { case alphabetSize, length, classes, features, hiddenUnits, dropout, placement }
+        public var field: Field
+        public var message: String
+
+        public init(field: Field, message: String) {
+            self.field = field
+            self.message = message
+        }
+    }
+
+    /// Problems with the configuration; empty when it is usable.
+    public var problems: [Problem] {
+        var p: [Problem] = []
+        if alphabetSize < 1 { p.append(Problem(field: .alphabetSize, message: "must be positive")) }
+        if classes < 2 { p.append(Problem(field: .classes, message: "must be at least 2")) }
+        if features < 1 { p.append(Problem(field: .features, message: "must be positive")) }
+        if hiddenUnits < 1 { p.append(Problem(field: .hiddenUnits, message: "must be positive")) }
         if lengths == nil {
-            p.append("length \(length) is too short for six convolutions and three pools (minimum \(head == .dense ? 123 : 121))")
+            p.append(Problem(field: .length, message: "\(length) is too short for six convolutions and three pools "
+                             + "(minimum \(head == .dense ? 123 : 121) with the \(head.rawValue) head)"))
         }
-        if !(0..<1).contains(dropout) { p.append("dropout must be in [0, 1)") }
-        if let bad = activationSites.first(where: { !sites.contains($0) }) {
-            p.append("sites: \(bad) is not a site \(sites.lowerBound)...\(sites.upperBound) of the \(head.rawValue) head")
-        }
+        if !(0..<1).contains(dropout) { p.append(Problem(field: .dropout, message: "must be in [0, 1)")) }
+        p += activation.layerProblems(siteCount: siteCount).map { Problem(field: .placement, message: $0) }
         return p
     }
 }
@@ -109,43 +107,43 @@ public final class CharCNN: Classifier {
     private let network = Sequential()
 
     public init(_ configuration: CharCNNConfiguration) {
-        precondition(configuration.problems.isEmpty, configuration.problems.joined(separator: "; "))
+        precondition(configuration.problems.isEmpty, "CharCNN: \(configuration.problems)")
         self.configuration = configuration
         let c = configuration
         let lengths = c.lengths!
 
-        // Convolutions: conv1 gathers weight columns for its one-hot input; conv2..conv6 carry
-        // ConvReLU thresholds when the site before them is a ConvReLU site.
+        // Convolutions: conv1 gathers weight columns for its one-hot input; conv2..conv6 apply
+        // the activation of the site before them as they read their input where the plan fuses it.
+        let plan = c.activation
         for (i, spec) in CharCNNConfiguration.convolutions.enumerated() {
             let index = i + 1
             if index == 1 {
                 // When nothing stands between conv1 and its pool (no batch norm, and site 1's
                 // activation applied by conv2), conv1 pools as it gathers.
-                let pools = spec.pools && !c.batchNorm && fusedInput(c.activation(at: 1)) != .identity
+                let pools = spec.pools && !c.batchNorm && plan.fusedInput(at: .layer(1)) != nil
                 network.append(OneHotConvolution(alphabetSize: c.alphabetSize, outChannels: c.features, kernelSize: spec.kernel,
                                                  poolSize: pools ? 3 : 1), name: "conv1")
                 if pools { continue }
             } else {
                 network.append(Convolution(.one, inChannels: c.features, outChannels: c.features, kernelSize: spec.kernel,
-                                           input: fusedInput(c.activation(at: index - 1))), name: "conv\(index)")
+                                           input: plan.fusedInput(at: .layer(index - 1)) ?? .identity), name: "conv\(index)")
             }
             if c.batchNorm { network.append(BatchNorm(channels: c.features), name: "bn\(index)") }
-            let kind = c.activation(at: index)
             // The pool after conv6: pool3, or the global max over the length.
             let poolSize = index == 6 && c.head == .globalMax ? lengths[i].convolved : 3
             if spec.pools {
-                if index == 6 && (kind == .convReLU || kind == .relu) {
+                if index == 6 && [.convReLU, .relu].contains(plan.activation(at: .layer(6))) {
                     // In front of fc1, after the pool: ConvReLU is one threshold per flattened
                     // feature there. A ReLU commutes with the max pool (outputs and gradients
                     // alike), so it runs on a third of the values (one per channel for global max).
                     network.append(MaxPool(.one, kernelSize: poolSize))
-                    appendActivation(kind, site: index, channels: c.features, size: lengths[i].pooled)
+                    appendActivation(site: index, channels: c.features, size: lengths[i].pooled)
                     continue
                 }
-                appendActivation(kind, site: index, channels: c.features, size: lengths[i].convolved)
+                appendActivation(site: index, channels: c.features, size: lengths[i].convolved)
                 network.append(MaxPool(.one, kernelSize: poolSize))
             } else {
-                appendActivation(kind, site: index, channels: c.features, size: lengths[i].convolved)
+                appendActivation(site: index, channels: c.features, size: lengths[i].convolved)
             }
         }
         switch c.head {
@@ -153,7 +151,7 @@ public final class CharCNN: Classifier {
             network.append(Linear(inFeatures: c.flattenedFeatures, outFeatures: c.hiddenUnits), name: "fc1")
             for site in [7, 8] {
                 if c.batchNorm { network.append(BatchNorm(channels: c.hiddenUnits), name: "bn\(site)") }
-                appendActivation(c.activation(at: site), site: site, channels: c.hiddenUnits, size: 1)
+                appendActivation(site: site, channels: c.hiddenUnits, size: 1)
                 network.append(Dropout(probability: c.dropout, id: "dropout\(site - 6)"))
                 if site == 7 {
                     network.append(Linear(inFeatures: c.hiddenUnits, outFeatures: c.hiddenUnits), name: "fc2")
@@ -164,37 +162,17 @@ public final class CharCNN: Classifier {
             network.append(Dropout(probability: c.dropout, id: "dropout1"))
             network.append(Linear(inFeatures: c.flattenedFeatures, outFeatures: c.hiddenUnits), name: "fc1")
             if c.batchNorm { network.append(BatchNorm(channels: c.hiddenUnits), name: "bn7") }
-            appendActivation(c.activation(at: 7), site: 7, channels: c.hiddenUnits, size: 1)
+            appendActivation(site: 7, channels: c.hiddenUnits, size: 1)
             network.append(Dropout(probability: c.dropout, id: "dropout2"))
             network.append(Linear(inFeatures: c.hiddenUnits, outFeatures: c.classes), name: "fc2")
         }
     }
 
-    /// What the convolution after a site applies to its input: ConvReLU thresholds, or a ReLU
-    /// fused into the column build (a ReLU commutes with the max pool between them).
-    private func fusedInput(_ kind: ActivationKind) -> Convolution.InputActivation {
-        switch kind {
-        case .convReLU: .thresholds
-        case .relu: .relu
-        case .leakyReLU, .prelu, .adaReLU: .identity
-        }
-    }
-
     /// Adds the activation of a site, unless the convolution after it applies it (sites 1–5).
-    private func appendActivation(_ kind: ActivationKind, site: Int, channels: Int, size: Int) {
-        if site < 6 && fusedInput(kind) != .identity { return }
-        let layer = activationLayer(kind, channels: channels, size: size)
-        if layer.parameters.isEmpty { network.append(layer) } else { network.append(layer, name: "act\(site)") }
-    }
-
-    private func activationLayer(_ kind: ActivationKind, channels: Int, size: Int) -> Layer {
-        switch kind {
-        case .relu: AdaReLU.relu()
-        case .leakyReLU: PReLU.leaky(slope: configuration.leakySlope)
-        case .prelu: PReLU(sharing: configuration.sharing, channels: channels, size: size)
-        case .adaReLU: AdaReLU(sharing: configuration.sharing, channels: channels, size: size)
-        case .convReLU: AdaReLU(sharing: .element, channels: channels, size: size)
-        }
+    private func appendActivation(site: Int, channels: Int, size: Int) {
+        let plan = configuration.activation
+        if site < 6 && plan.fusedInput(at: .layer(site)) != nil { return }
+        network.appendActivation(plan.elementwiseLayer(at: .layer(site), channels: channels, size: size), name: "act\(site)")
     }
 
     public var classes: Int { configuration.classes }

@@ -28,7 +28,7 @@ public final class DenseBlock: Layer {
     /// convolution (DenseNet-B). ReLU and ConvReLU at `site` are applied by every convolution of
     /// the block as it reads its input, in place of the activation layers before them.
     public init(inChannels: Int, layerCount: Int, growthRate: Int, bottleneck: Bool,
-                activation: ImageActivation, site: ActivationSite, batchNormMomentum: Float) {
+                activation: ActivationPlan, site: ActivationSite, batchNormMomentum: Float) {
         self.inChannels = inChannels
         outChannels = inChannels + layerCount * growthRate
         layers = (0..<layerCount).map { i in
@@ -103,7 +103,7 @@ final class DenseLayer {
     private let normShift: Tensor
     private var convInput = Tensor()
 
-    init(inChannels: Int, growthRate: Int, bottleneck: Bool, activation: ImageActivation, site: ActivationSite,
+    init(inChannels: Int, growthRate: Int, bottleneck: Bool, activation: ActivationPlan, site: ActivationSite,
          batchNormMomentum: Float) {
         self.inChannels = inChannels
         let fused = activation.fusedInput(at: site)

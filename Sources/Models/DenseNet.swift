@@ -13,11 +13,11 @@ public struct DenseNetConfiguration: Sendable, Equatable {
     public var bottleneck: Bool
     /// A transition keeps ⌊compression·C⌋ of its C channels (DenseNet-C: 0.5).
     public var compression: Double
-    public var activation: ImageActivation
+    public var activation: ActivationPlan
     public var batchNormMomentum: Float
 
     public init(classes: Int, layersPerBlock: [Int], growthRate: Int, stemChannels: Int, bottleneck: Bool,
-                compression: Double, activation: ImageActivation = .relu, batchNormMomentum: Float = 0.1) {
+                compression: Double, activation: ActivationPlan = .relu, batchNormMomentum: Float = 0.1) {
         self.classes = classes
         self.layersPerBlock = layersPerBlock
         self.growthRate = growthRate
@@ -29,14 +29,14 @@ public struct DenseNetConfiguration: Sendable, Equatable {
     }
 
     /// DenseNet-40: three blocks of 12 layers, growth 12, 16-channel stem, no compression.
-    public static func denseNet40(classes: Int, activation: ImageActivation = .relu, batchNormMomentum: Float = 0.1) -> Self {
+    public static func denseNet40(classes: Int, activation: ActivationPlan = .relu, batchNormMomentum: Float = 0.1) -> Self {
         Self(classes: classes, layersPerBlock: [12, 12, 12], growthRate: 12, stemChannels: 16, bottleneck: false,
              compression: 1, activation: activation, batchNormMomentum: batchNormMomentum)
     }
 
     /// The paper's Table 6 DenseNet-BC: blocks [6, 12, 24, 16], growth 12, bottleneck 4k,
     /// compression 0.5, 24-channel stem, at CIFAR size.
-    public static func denseNetBC(classes: Int, activation: ImageActivation = .relu, batchNormMomentum: Float = 0.1) -> Self {
+    public static func denseNetBC(classes: Int, activation: ActivationPlan = .relu, batchNormMomentum: Float = 0.1) -> Self {
         Self(classes: classes, layersPerBlock: [6, 12, 24, 16], growthRate: 12, stemChannels: 24, bottleneck: true,
              compression: 0.5, activation: activation, batchNormMomentum: batchNormMomentum)
     }

@@ -10,10 +10,10 @@ public struct ResNetConfiguration: Sendable, Equatable {
     public var blocksPerStage: [Int]
     /// Output channels of each stage; the stem has as many as the first stage.
     public var stageChannels: [Int]
-    public var activation: ImageActivation
+    public var activation: ActivationPlan
     public var batchNormMomentum: Float
 
-    public init(classes: Int, blocksPerStage: [Int], stageChannels: [Int], activation: ImageActivation = .relu,
+    public init(classes: Int, blocksPerStage: [Int], stageChannels: [Int], activation: ActivationPlan = .relu,
                 batchNormMomentum: Float = 0.1) {
         self.classes = classes
         self.blocksPerStage = blocksPerStage
@@ -23,7 +23,7 @@ public struct ResNetConfiguration: Sendable, Equatable {
     }
 
     /// ResNet-18: BasicBlocks [2, 2, 2, 2] with 64, 128, 256, 512 channels.
-    public static func resNet18(classes: Int, activation: ImageActivation = .relu, batchNormMomentum: Float = 0.1) -> Self {
+    public static func resNet18(classes: Int, activation: ActivationPlan = .relu, batchNormMomentum: Float = 0.1) -> Self {
         Self(classes: classes, blocksPerStage: [2, 2, 2, 2], stageChannels: [64, 128, 256, 512],
              activation: activation, batchNormMomentum: batchNormMomentum)
     }
@@ -80,7 +80,7 @@ public final class BasicBlock: Layer {
     private let sum = Tensor()
     private let inputGradient = Tensor()
 
-    public init(inChannels: Int, outChannels: Int, stride: Int, activation: ImageActivation, site: ActivationSite,
+    public init(inChannels: Int, outChannels: Int, stride: Int, activation: ActivationPlan, site: ActivationSite,
                 batchNormMomentum: Float) {
         let fused = activation.fusedInput(at: site)
         residual.append(Convolution(.two, inChannels: inChannels, outChannels: outChannels, kernelSize: 3, stride: stride,

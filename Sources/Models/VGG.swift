@@ -8,10 +8,10 @@ public struct VGGConfiguration: Sendable, Equatable {
     public var classes: Int
     /// Output channels of each convolution, per stage.
     public var stages: [[Int]]
-    public var activation: ImageActivation
+    public var activation: ActivationPlan
     public var batchNormMomentum: Float
 
-    public init(classes: Int, stages: [[Int]], activation: ImageActivation = .relu, batchNormMomentum: Float = 0.1) {
+    public init(classes: Int, stages: [[Int]], activation: ActivationPlan = .relu, batchNormMomentum: Float = 0.1) {
         self.classes = classes
         self.stages = stages
         self.activation = activation
@@ -19,7 +19,7 @@ public struct VGGConfiguration: Sendable, Equatable {
     }
 
     /// VGG-16: 13 convolutions in stages of 2, 2, 3, 3, 3.
-    public static func vgg16(classes: Int, activation: ImageActivation = .relu, batchNormMomentum: Float = 0.1) -> Self {
+    public static func vgg16(classes: Int, activation: ActivationPlan = .relu, batchNormMomentum: Float = 0.1) -> Self {
         Self(classes: classes, stages: [[64, 64], [128, 128], [256, 256, 256], [512, 512, 512], [512, 512, 512]],
              activation: activation, batchNormMomentum: batchNormMomentum)
     }

@@ -24,15 +24,6 @@ public enum CorpusReader {
         try read(source, layout: .csv(format), encoding: encoding)
     }
 
-    /// The MR file names, in a folder or (with a `rt-polaritydata/` prefix) in the archive.
-    public static let movieReviewPositiveFile = "rt-polarity.pos"
-    public static let movieReviewNegativeFile = "rt-polarity.neg"
-
-    /// MR's two files in `folder`.
-    public static func movieReviewFiles(inFolder folder: String) throws -> (positive: SourceFile, negative: SourceFile) {
-        (try SourceFile(path: folder + "/" + movieReviewPositiveFile), try SourceFile(path: folder + "/" + movieReviewNegativeFile))
-    }
-
     /// MR (sentence polarity v1.0): one sentence per line; negative = class 0, positive = class 1.
     /// The files are latin-1, hence the default. Samples come negatives first, each file in line order.
     public static func readMovieReviews(positive: SourceFile, negative: SourceFile,

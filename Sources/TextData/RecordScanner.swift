@@ -59,11 +59,6 @@ public struct CSVFormat: Sendable, Equatable {
         self.classCount = classCount
         self.textFieldCount = textFieldCount
     }
-
-    /// `"class","title","description"`, classes 1...4.
-    public static let agNews = CSVFormat(classCount: 4, textFieldCount: 2)
-    /// `"stars","text"`, stars 1...5.
-    public static let yelpReviewFull = CSVFormat(classCount: 5, textFieldCount: 1)
 }
 
 /// What a scanner reads: Zhang-style CSV, or one text per line with one label for the whole file (MR).

@@ -44,7 +44,7 @@ func smallMRConfig(folder: String, extra: String = "") -> String {
       "task": "text",
       "data": {"dataset": "mr", "path": "\(Fixtures.dataFolder)/mr", "cache": "\(folder)/cache", "length": 130,
                "validation_fraction": 0.05, "train_limit": 64},
-      "model": {"size": "small", "features": 8, "hidden_units": 16, "batch_norm": true, "activation": "convrelu"\(extra)},
+      "model": {"name": "charcnn", "features": 8, "hidden_units": 16, "batch_norm": true, "activation": "convrelu"\(extra)},
       "optimizer": {"name": "adam", "lr": 0.001},
       "batch_size": 16,
       "epochs": 1,
@@ -164,15 +164,16 @@ func smallMRConfig(folder: String, extra: String = "") -> String {
         let config = try temporary.write("mr.json", smallMRConfig(folder: folder))
         let run = try convrelu(["params", "--config", config])
         #expect(run.status == 0)
-        #expect(run.output.contains("conv2.theta"))
+        let conv2 = run.output.split(separator: "\n").first { $0.hasPrefix("conv2 ") }
+        #expect(conv2?.contains("theta [8, 7]") == true, "\(run.output)")
         #expect(run.output.contains("total"))
     }
 
     /// The paper's Table 6, from flags alone.
     @Test(arguments: [("relu", nil, 1_035_268), ("prelu", "R1", 1_035_280), ("prelu", "A", 1_035_387), ("convrelu", "R1", 1_038_184)])
-    func table6ParameterCounts(activation: String, replace: String?, total: Int) throws {
+    func table6ParameterCounts(activation: String, placement: String?, total: Int) throws {
         let run = try convrelu(["params", "--model", "densenet_bc", "--classes", "100", "--activation", activation]
-            + (replace.map { ["--replace", $0] } ?? []))
+            + (placement.map { ["--placement", $0] } ?? []))
         #expect(run.status == 0, "\(run.error)")
         #expect(run.output.split(separator: "\n").last?.hasSuffix(" \(total)") == true, "\(run.output.suffix(80))")
     }

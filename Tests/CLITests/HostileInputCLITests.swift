@@ -10,6 +10,19 @@ import Testing
         #expect(run.error == "convrelu: error: unknown command 'trian'; the commands are: train, cv, eval, classify, preprocess, params, bench\n")
     }
 
+    /// A misspelt name of a closed set (issue 10) fails before any work, listing the valid ones.
+    @Test func misspeltChoicesListTheValidOnes() throws {
+        let bench = try convrelu(["bench", "--kinds", "train,trian"])
+        #expect(bench.status == 64 && bench.output.isEmpty)
+        #expect(bench.error.contains("'trian' is not one of train, infer, latency"), "\(bench.error)")
+        let eval = try convrelu(["eval", "--checkpoint", "missing.safetensors", "--split", "tset"])
+        #expect(eval.status == 64)
+        #expect(eval.error.contains("Please provide one of 'test', 'validation' or 'train'"), "\(eval.error)")
+        let params = try convrelu(["params", "--model", "densenet", "--activation", "relu"])
+        #expect(params.error.contains("The value 'densenet' is invalid for '--model <model>'"), "\(params.error)")
+        #expect(params.error.contains("- densenet40\n"), "\(params.error)")
+    }
+
     /// A checkpoint whose header would overflow the reader's arithmetic is refused by both
     /// commands that read one from the command line.
     @Test func hostileCheckpointIsAnError() throws {

@@ -14,8 +14,15 @@ import Training
          "validation_fraction": 0.1, \(data)},
          "model": {"features": 4, "hidden_units": 4}, "optimizer": {"lr": 0.01}, "epochs": 1, "output": "\(cache)/run"}
         """
-        let configuration = try RunConfiguration.parse(text, file: "test.json")
-        return try configuration.textData!.prepare(threads: 1)
+        return try prepare(text)
+    }
+
+    /// The splits of a text config.
+    static func prepare(_ config: String) throws -> TextSplits {
+        guard case .text(let data) = try RunConfiguration.parse(config, file: "test.json").workload else {
+            throw ConfigError(file: "test.json", key: "task", message: "not a text config")
+        }
+        return try data.prepare(threads: 1)
     }
 
     func batch(_ source: BatchSource, _ indices: Range<Int>, seed: UInt64?) -> (input: [Float], labels: [Int32]) {
@@ -56,7 +63,7 @@ import Training
              "train_file": "train_olora_4500.csv", "test_fraction": 0.2, "fold_seed": \(seed), "cache": "\(folder.path)", "length": 128},
              "model": {"features": 4, "hidden_units": 4}, "optimizer": {"lr": 0.01}, "epochs": 1, "output": "\(folder.path)/run"}
             """
-            return try RunConfiguration.parse(text, file: "test.json").textData!.prepare(threads: 1)
+            return try Self.prepare(text)
         }
         let splits = try yelp(0)
         #expect(splits.test.sampleCount == 900 && splits.train.sampleCount == 3_600)

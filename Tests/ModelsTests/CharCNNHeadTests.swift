@@ -6,34 +6,33 @@ import Testing
 /// The global-max head: its layers and parameter names, its sites, and backward against a
 /// finite difference along the gradient (ReLU/ConvReLU run after the global pool, PReLU before).
 @Suite struct CharCNNHeadTests {
-    static func configuration(_ activation: ActivationKind, sites: [Int], batchNorm: Bool) -> CharCNNConfiguration {
+    static func configuration(_ activation: Activation, sites: [Int], batchNorm: Bool) -> CharCNNConfiguration {
         var c = CharCNNConfiguration.small(alphabetSize: 9, length: 140, classes: 3)
         c.features = 6
         c.hiddenUnits = 5
         c.dropout = 0
         c.batchNorm = batchNorm
         c.head = .globalMax
-        c.activation = activation
-        c.activationSites = sites
+        c.activation = ActivationPlan(activation, layers: sites, sharing: .channel)
         return c
     }
 
     @Test func layersAndSites() {
         let c = Self.configuration(.convReLU, sites: [1, 2, 6, 7], batchNorm: true)
         #expect(c.problems.isEmpty)
-        #expect(c.sites == 1...7)
+        #expect(c.siteCount == 7)
         #expect(c.flattenedFeatures == 6)
         let names = CharCNN(c).parameters.map { "\($0.name) \($0.parameter.value.shape)" }
         #expect(names.contains("fc1.weight [5, 6]") && names.contains("fc2.weight [3, 5]"))
         #expect(names.contains("act6.theta [6]") && names.contains("act7.theta [5]"))
         #expect(!names.contains { $0.hasPrefix("fc3.") || $0.hasPrefix("bn8.") })
         var eight = c
-        eight.activationSites = [8]
-        #expect(eight.problems == ["sites: 8 is not a site 1...7 of the global_max head"])
+        eight.activation.layers = [8]
+        #expect(eight.problems == [CharCNNConfiguration.Problem(field: .placement, message: "8 is not a site 1...7")])
     }
 
-    @Test(arguments: [(ActivationKind.convReLU, true), (.relu, false), (.prelu, true)])
-    func backwardMatchesFiniteDifferenceAlongTheGradient(activation: ActivationKind, batchNorm: Bool) {
+    @Test(arguments: [(Activation.convReLU, true), (.relu, false), (.prelu, true)])
+    func backwardMatchesFiniteDifferenceAlongTheGradient(activation: Activation, batchNorm: Bool) {
         let c = Self.configuration(activation, sites: Array(1...7), batchNorm: batchNorm)
         var rng = RNG(seed: 21, stream: activation.rawValue)
         checkAlongTheGradient(CharCNN(c), targets: [0, 2, 1], classes: 3, rng: &rng, name: "global max, \(activation)") { rng in

@@ -36,9 +36,8 @@ func lossAndGradients(_ model: Classifier, input: Tensor, targets: [Int32]) -> (
         c.features = spec["features"] as! Int
         c.hiddenUnits = spec["fc"] as! Int
         c.dropout = spec["dropout"] as! Double
-        c.activation = .convReLU
         // "convrelu": ["conv2", "conv3"]: the thresholds in front of conv k are site k-1.
-        c.activationSites = (spec["convrelu"] as! [String]).map { Int($0.dropFirst(4))! - 1 }
+        c.activation = ActivationPlan(.convReLU, layers: (spec["convrelu"] as! [String]).map { Int($0.dropFirst(4))! - 1 })
         return c
     }
 
@@ -64,7 +63,7 @@ func lossAndGradients(_ model: Classifier, input: Tensor, targets: [Int32]) -> (
         var c = CharCNNConfiguration.small(classes: 4)
         c.activation = .relu
         #expect(CharCNN(c).parameters.reduce(0) { $0 + $1.parameter.count } == 11_339_780)
-        c.activation = .convReLU
+        c.activation = ActivationPlan(.convReLU)
         #expect(CharCNN(c).parameters.reduce(0) { $0 + $1.parameter.count } == 11_339_780 + 2_560)
     }
 }

@@ -9,11 +9,11 @@ import Testing
 /// its own, its output concatenated to a fresh copy of the features, and backward splitting
 /// each concatenation's gradient again. Covers the bottleneck layout, PReLU and ConvReLU.
 @Suite struct DenseBlockTests {
-    @Test(arguments: [(false, ImageActivation.Kind.relu), (false, .pReLU), (false, .convReLU),
-                      (true, .relu), (true, .pReLU), (true, .convReLU)])
-    func sharedBufferMatchesExplicitConcatenation(bottleneck: Bool, kind: ImageActivation.Kind) {
+    @Test(arguments: [(false, Activation.relu), (false, .prelu), (false, .convReLU),
+                      (true, .relu), (true, .prelu), (true, .convReLU)])
+    func sharedBufferMatchesExplicitConcatenation(bottleneck: Bool, kind: Activation) {
         let (batch, inChannels, growth, layerCount, size) = (2, 5, 3, 3, 6)
-        let activation = ImageActivation(kind, slopeSharing: .channel)
+        let activation = ActivationPlan(kind, sharing: .channel)
         let block = DenseBlock(inChannels: inChannels, layerCount: layerCount, growthRate: growth, bottleneck: bottleneck,
                                activation: activation, site: .block(0, of: 1), batchNormMomentum: 0.1)
         var rng = RNG(seed: 5, stream: "dense-block")
@@ -66,7 +66,7 @@ import Testing
     }
 
     /// One dense layer as a plain Sequential, with the block's parameter names.
-    private func explicitLayer(inChannels: Int, growth: Int, bottleneck: Bool, activation: ImageActivation) -> Sequential {
+    private func explicitLayer(inChannels: Int, growth: Int, bottleneck: Bool, activation: ActivationPlan) -> Sequential {
         let site = ActivationSite.block(0, of: 1)
         let fused = activation.fusedInput(at: site)
         let layer = Sequential()

@@ -36,7 +36,7 @@ import Testing
         #expect(spec["model"] as? String == "densenet40")
         #expect((spec["convrelu"] as? String)?.hasPrefix("block1") == true, "the fixture's ConvReLU placement changed")
         var configuration = DenseNetConfiguration.denseNet40(classes: spec["classes"] as! Int,
-                                                              activation: ImageActivation(.convReLU, placement: .firstBlock))
+                                                              activation: ActivationPlan(.convReLU, placement: .firstBlock))
         configuration.growthRate = spec["growth"] as! Int
         configuration.stemChannels = spec["stem_channels"] as! Int
         configuration.layersPerBlock = [Int](repeating: spec["layers_per_block"] as! Int, count: 3)

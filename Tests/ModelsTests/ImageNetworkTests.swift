@@ -12,30 +12,31 @@ import Testing
 @Suite struct ImageNetworkTests {
     @Test func placementsSelectTheirBlocks() {
         let sites = (0..<3).map { ActivationSite.block($0, of: 3) } + [.betweenBlocks]
-        func kinds(_ placement: ImageActivation.Placement) -> [ImageActivation.Kind] {
-            sites.map { ImageActivation(.pReLU, placement: placement).kind(at: $0) }
+        func kinds(_ placement: Placement) -> [Activation] {
+            sites.map { ActivationPlan(.prelu, placement: placement).activation(at: $0) }
         }
-        #expect(kinds(.firstBlock) == [.pReLU, .relu, .relu, .relu])
-        #expect(kinds(.lastBlock) == [.relu, .relu, .pReLU, .relu])
-        #expect(kinds(.everyBlock) == [.pReLU, .pReLU, .pReLU, .relu])
-        #expect(kinds(.everywhere) == [.pReLU, .pReLU, .pReLU, .pReLU])
+        #expect(kinds(.paper) == kinds(.firstBlock))
+        #expect(kinds(.firstBlock) == [.prelu, .relu, .relu, .relu])
+        #expect(kinds(.lastBlock) == [.relu, .relu, .prelu, .relu])
+        #expect(kinds(.everyBlock) == [.prelu, .prelu, .prelu, .relu])
+        #expect(kinds(.everywhere) == [.prelu, .prelu, .prelu, .prelu])
     }
 
     @Test func convReLUReplacesTheActivationBeforeEachConvolution() {
-        let vgg = Set(VGG(configuration: .vgg16(classes: 10, activation: ImageActivation(.convReLU, placement: .firstBlock)))
+        let vgg = Set(VGG(configuration: .vgg16(classes: 10, activation: ActivationPlan(.convReLU, placement: .firstBlock)))
             .parameters.map(\.name))
         #expect(vgg.contains("conv1_2.theta") && !vgg.contains("conv1_1.theta") && !vgg.contains("conv2_1.theta"))
-        let lastStage = Set(VGG(configuration: .vgg16(classes: 10, activation: ImageActivation(.pReLU, placement: .lastBlock)))
+        let lastStage = Set(VGG(configuration: .vgg16(classes: 10, activation: ActivationPlan(.prelu, placement: .lastBlock)))
             .parameters.map(\.name))
         #expect(lastStage.filter { $0.hasPrefix("act") } == Set(["act5_1.weight", "act5_2.weight", "act5_3.weight"]))
 
-        let resNet = Set(ResNet(configuration: .resNet18(classes: 10, activation: ImageActivation(.convReLU, placement: .everyBlock)))
+        let resNet = Set(ResNet(configuration: .resNet18(classes: 10, activation: ActivationPlan(.convReLU, placement: .everyBlock)))
             .parameters.map(\.name))
         #expect(resNet.filter { $0.hasSuffix(".theta") }.count == 8)
         #expect(resNet.contains("layer4.1.conv2.theta") && !resNet.contains("layer4.1.conv1.theta"))
         #expect(resNet.contains("layer2.0.shortcut.conv.weight") && !resNet.contains("layer1.0.shortcut.conv.weight"))
 
-        let bc = Set(DenseNet(configuration: .denseNetBC(classes: 10, activation: ImageActivation(.convReLU, placement: .everywhere)))
+        let bc = Set(DenseNet(configuration: .denseNetBC(classes: 10, activation: ActivationPlan(.convReLU, placement: .everywhere)))
             .parameters.map(\.name))
         #expect(bc.contains("block4.layer15.conv1.theta") && bc.contains("block4.layer15.conv2.theta"))
         #expect(bc.contains("trans3.conv.theta") && !bc.contains("conv0.theta"))
@@ -44,7 +45,7 @@ import Testing
     /// A small input and batch keep the debug build quick; VGG needs 32×32 for its five pools.
     @Test(arguments: ["vgg16", "resnet18", "densenetBC"])
     func backwardMatchesFiniteDifferenceAlongTheGradient(network name: String) {
-        let activation = ImageActivation(.convReLU, placement: .firstBlock)
+        let activation = ActivationPlan(.convReLU, placement: .firstBlock)
         let (network, size): (Layer, Int) = switch name {
         case "vgg16": (VGG(configuration: .vgg16(classes: 10, activation: activation)), 32)
         case "resnet18": (ResNet(configuration: .resNet18(classes: 10, activation: activation)), 16)

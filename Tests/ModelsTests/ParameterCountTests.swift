@@ -5,7 +5,7 @@ import Testing
 /// Parameter counts from the fixtures' README (PyTorch `parameters()`), including the paper's
 /// Table 6, and the usual counts of the CIFAR VGG-16 and ResNet-18.
 @Suite struct ParameterCountTests {
-    static let convReLUFirstBlock = ImageActivation(.convReLU, placement: .firstBlock)
+    static let convReLUFirstBlock = ActivationPlan(.convReLU, placement: .firstBlock)
 
     @Test(arguments: [(10, 1_019_722), (100, 1_060_132)])
     func denseNet40(classes: Int, total: Int) {
@@ -23,12 +23,12 @@ import Testing
 
     /// Table 6 of the paper (100 classes).
     @Test(arguments: [
-        (ImageActivation.relu, 1_035_268),
-        (ImageActivation(.pReLU, placement: .firstBlock), 1_035_280),
-        (ImageActivation(.pReLU, placement: .everywhere), 1_035_387),
-        (ImageActivation(.convReLU, placement: .firstBlock), 1_038_184),
+        (ActivationPlan.relu, 1_035_268),
+        (ActivationPlan(.prelu, placement: .firstBlock), 1_035_280),
+        (ActivationPlan(.prelu, placement: .everywhere), 1_035_387),
+        (ActivationPlan(.convReLU, placement: .firstBlock), 1_038_184),
     ])
-    func denseNetBCTable6(activation: ImageActivation, total: Int) {
+    func denseNetBCTable6(activation: ActivationPlan, total: Int) {
         #expect(ParameterCounts(of: DenseNet(configuration: .denseNetBC(classes: 100, activation: activation))).total == total)
     }
 
@@ -39,10 +39,12 @@ import Testing
 
     @Test func perLayerCountsNameTheLayers() {
         let counts = ParameterCounts(of: DenseNet(configuration: .denseNet40(classes: 10, activation: Self.convReLUFirstBlock)))
-        #expect(counts.layers.first == ParameterCounts.Entry(layer: "conv0", count: 16 * 3 * 9))
-        #expect(counts.layers.contains(ParameterCounts.Entry(layer: "block1.layer0.conv", count: 12 * 16 * 9 + 16 * 9)))
-        #expect(counts.layers.contains(ParameterCounts.Entry(layer: "block2.layer0.conv", count: 12 * 160 * 9)))
-        #expect(counts.layers.last == ParameterCounts.Entry(layer: "fc", count: 448 * 10 + 10))
+        let layers = counts.layers.map { "\($0.layer) \($0.count)" }
+        #expect(layers.first == "conv0 \(16 * 3 * 9)")
+        #expect(layers.contains("block1.layer0.conv \(12 * 16 * 9 + 16 * 9)"))
+        #expect(layers.contains("block2.layer0.conv \(12 * 160 * 9)"))
+        #expect(layers.last == "fc \(448 * 10 + 10)")
+        #expect(counts.layers.first { $0.layer == "block1.layer0.conv" }?.tensors == ["weight [12, 16, 3, 3]", "theta [16, 3, 3]"])
         #expect(counts.layers.reduce(0) { $0 + $1.count } == counts.total)
         #expect(counts.count(under: "trans1.") == 2 * 160 + 160 * 160)
         #expect(Set(counts.layers.map(\.layer)).count == counts.layers.count, "each layer appears once")

@@ -75,7 +75,7 @@ import Testing
         let source = try SourceFile(path: folder.write("train.csv", Self.csv))
         let settings = PreprocessingSettings(quantization: QuantizationSettings(alphabet: .zhang70Newline, length: 64))
         var reports: [(Int, Int)] = []
-        let summary = try TextPreprocessor.preprocessCSV(source, format: .agNews, dataset: "ag_news/train",
+        let summary = try TextPreprocessor.preprocessCSV(source, format: TextDataset.agNews.csvFormat!, dataset: "ag_news/train",
                                                          settings: settings, to: folder.path + "/train.cache") {
             reports.append(($0, $1))
         }
@@ -86,7 +86,7 @@ import Testing
         let cache = try TextCache(path: folder.path + "/train.cache", expecting: settings, dataset: "ag_news/train")
         #expect(cache.count == 4 && cache.classCount == 4 && cache.foldCount == 0 && cache.length == 64)
         #expect(cache.labels == [2, 0, 3, 1])
-        let samples = try CorpusReader.readCSV(source, format: .agNews)
+        let samples = try CorpusReader.readCSV(source, format: TextDataset.agNews.csvFormat!)
         let encoder = try TextEncoder(settings: settings)
         for index in 0..<4 { #expect(cache.columns(index) == (try encoder.encode(samples[index]))) }
         // "wins \"big\" Cafe finance": the newline has its own row in this alphabet.
@@ -103,7 +103,7 @@ import Testing
         let folder = try TemporaryFolder(prefix: "textdata-tests")
         let path = folder.path + "/c.cache"
         let settings = PreprocessingSettings(quantization: QuantizationSettings(length: 32))
-        try TextPreprocessor.preprocessCSV(SourceFile(path: folder.write("t.csv", Self.csv)), format: .agNews,
+        try TextPreprocessor.preprocessCSV(SourceFile(path: folder.write("t.csv", Self.csv)), format: TextDataset.agNews.csvFormat!,
                                            dataset: "ag", settings: settings, to: path)
         let good = [UInt8](FileManager.default.contents(atPath: path)!)
         _ = try TextCache(path: path, expecting: settings)

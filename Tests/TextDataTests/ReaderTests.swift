@@ -12,7 +12,7 @@ import Testing
             2,unquoted title,"quoted ""x"""
 
             """#)
-        let samples = try CorpusReader.readCSV(SourceFile(path: path), format: .agNews)
+        let samples = try CorpusReader.readCSV(SourceFile(path: path), format: TextDataset.agNews.csvFormat!)
         #expect(samples.count == 3)
         #expect(samples[0] == LabeledText(id: "train.csv:1", label: 2, fields: [
             "Wall St. \"Bears\" Claw", "Short-sellers, Wall Street's dwindling\\band of\nultra-cynics"]))
@@ -27,7 +27,7 @@ import Testing
     @Test func quotedFieldsMaySpanLinesAndCRLFEndsRows() throws {
         let folder = try TemporaryFolder(prefix: "textdata-tests")
         let path = try folder.write("multi.csv", "\"1\",\"two\nlines\",\"x\"\r\n\"2\",\"b\",\"c\"\r\n")
-        let samples = try CorpusReader.readCSV(SourceFile(path: path), format: .agNews)
+        let samples = try CorpusReader.readCSV(SourceFile(path: path), format: TextDataset.agNews.csvFormat!)
         #expect(samples.map(\.id) == ["multi.csv:1", "multi.csv:3"])
         #expect(samples[0].fields == ["two\nlines", "x"])
         #expect(samples[1].fields == ["b", "c"])
@@ -62,7 +62,7 @@ import Testing
             "1","I said \""no\"" twice"
 
             """#)
-        let samples = try CorpusReader.readCSV(SourceFile(path: path), format: .yelpReviewFull)
+        let samples = try CorpusReader.readCSV(SourceFile(path: path), format: TextDataset.yelpFull.csvFormat!)
         #expect(samples.map(\.label) == [4, 0])
         #expect(samples[0].fields == ["dr. goldberg offers everything i look for.\n\nreally, what more do you need?"])
         #expect(samples[1].fields == ["I said \\\"no\\\" twice"])
@@ -94,11 +94,11 @@ import Testing
         func check(_ text: String, _ kind: TextDataError.Kind, line: Int, sourceLocation: SourceLocation = #_sourceLocation) throws {
             let path = try folder.write("bad.csv", text)
             expectError(kind, file: path, line: line, sourceLocation: sourceLocation) {
-                _ = try CorpusReader.readCSV(SourceFile(path: path), format: .agNews)
+                _ = try CorpusReader.readCSV(SourceFile(path: path), format: TextDataset.agNews.csvFormat!)
             }
             // The preprocessor reports the same error.
             expectError(kind, file: path, line: line, sourceLocation: sourceLocation) {
-                try TextPreprocessor.preprocessCSV(SourceFile(path: path), format: .agNews, dataset: "bad",
+                try TextPreprocessor.preprocessCSV(SourceFile(path: path), format: TextDataset.agNews.csvFormat!, dataset: "bad",
                                                    to: folder.path + "/bad.cache")
             }
         }
@@ -124,7 +124,7 @@ import Testing
         // An encoding error (found by a worker) at line 2 comes before a structural error (found by the scanner) at line 3.
         let path = try folder.write("order.csv", Array("\"1\",\"a\",\"b\"\n\"1\",\"".utf8) + [0xFF] + Array("\",\"b\"\n\"1\",\"a\"\n".utf8))
         expectError(.invalidUTF8(byteOffsetInLine: 5), file: path, line: 2) {
-            try TextPreprocessor.preprocessCSV(SourceFile(path: path), format: .agNews, dataset: "order",
+            try TextPreprocessor.preprocessCSV(SourceFile(path: path), format: TextDataset.agNews.csvFormat!, dataset: "order",
                                                settings: PreprocessingSettings(encoding: .utf8),
                                                to: folder.path + "/order.cache")
         }
@@ -147,7 +147,7 @@ import Testing
         #expect(source.name == "ag_news_csv.tar.gz:ag_news_csv/train.csv" && source.baseName == "train.csv")
         expectError(.malformedQuoting(detail: "text after a closing quote (byte 15)"),
                     file: "ag_news_csv.tar.gz:ag_news_csv/train.csv", line: 1) {
-            _ = try CorpusReader.readCSV(source, format: .agNews)
+            _ = try CorpusReader.readCSV(source, format: TextDataset.agNews.csvFormat!)
         }
     }
 }
@@ -203,10 +203,10 @@ import Testing
             "rt-polaritydata/rt-polarity.neg": Array("dull .\n".utf8),
             "rt-polaritydata/readme.txt": Array("not wanted".utf8),
         ], in: folder)
-        let picker = try ArchiveMemberPicker.pick([CorpusReader.movieReviewPositiveFile, CorpusReader.movieReviewNegativeFile],
+        let picker = try ArchiveMemberPicker.pick([TextDataset.movieReviewFiles.positive, TextDataset.movieReviewFiles.negative],
                                                   fromArchive: archive)
-        let samples = try CorpusReader.readMovieReviews(positive: picker.source(CorpusReader.movieReviewPositiveFile),
-                                                        negative: picker.source(CorpusReader.movieReviewNegativeFile))
+        let samples = try CorpusReader.readMovieReviews(positive: picker.source(TextDataset.movieReviewFiles.positive),
+                                                        negative: picker.source(TextDataset.movieReviewFiles.negative))
         #expect(samples.map(\.id) == ["rt-polarity.neg:1", "rt-polarity.pos:1", "rt-polarity.pos:2"])
         #expect(samples[1].fields == ["a cliché"])
         expectError(.missingFile, file: "\(archive):readme.md", line: nil) { _ = try picker.source("readme.md") }
@@ -222,7 +222,7 @@ import Testing
         ], in: folder)
         let source = try ArchiveMemberPicker.pick(["train.csv"], fromArchive: archive).source("train.csv")
         expectError(.labelOutOfRange(9, classCount: 4), file: "\(archive):ag_news_csv/train.csv", line: 3) {
-            _ = try CorpusReader.readCSV(source, format: .agNews)
+            _ = try CorpusReader.readCSV(source, format: TextDataset.agNews.csvFormat!)
         }
     }
 }

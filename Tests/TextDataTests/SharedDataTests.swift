@@ -7,26 +7,28 @@ import Testing
 @Suite(.enabled(if: sharedDataAvailable, "needs the shared data folder ($CONVRELU_DATA or ../shared/data)"))
 struct SharedDataTests {
     @Test func agNewsFiles() throws {
-        let train = try CorpusReader.readCSV(SourceFile(path: Fixtures.dataFolder + "/ag_news_csv/train_combined.csv"), format: .agNews)
+        let train = try CorpusReader.readCSV(SourceFile(path: Fixtures.dataFolder + "/ag_news_csv/train_combined.csv"), format: TextDataset.agNews.csvFormat!)
         #expect(train.count == 4559)
         #expect((0..<4).map { label in train.filter { $0.label == label }.count } == [1126, 1166, 1134, 1133])
         #expect(train[0].fields[1] == "Reuters - Short-sellers, Wall Street's dwindling\\band of ultra-cynics, are seeing green again.")
-        let test = try CorpusReader.readCSV(SourceFile(path: Fixtures.dataFolder + "/ag_news_csv/test.csv"), format: .agNews)
+        let test = try CorpusReader.readCSV(SourceFile(path: Fixtures.dataFolder + "/ag_news_csv/test.csv"), format: TextDataset.agNews.csvFormat!)
         #expect((0..<4).map { label in test.filter { $0.label == label }.count } == [1775, 1775, 1775, 1775])
     }
 
     @Test func yelpFiles() throws {
         let train = try CorpusReader.readCSV(SourceFile(path: Fixtures.dataFolder + "/yelp_review_full_csv/train_olora_4500.csv"),
-                                             format: .yelpReviewFull)
+                                             format: TextDataset.yelpFull.csvFormat!)
         #expect((0..<5).map { label in train.filter { $0.label == label }.count } == [936, 886, 882, 916, 880])
         let head = try CorpusReader.readCSV(SourceFile(path: Fixtures.dataFolder + "/yelp_review_full_csv/train_head5.csv"),
-                                            format: .yelpReviewFull)
+                                            format: TextDataset.yelpFull.csvFormat!)
         #expect(head.map(\.label) == [4, 1, 3, 3, 0])
         #expect(head[0].fields[0].hasPrefix("dr. goldberg offers everything"))
     }
 
     @Test func movieReviewsPreprocessLikeTheEncoder() throws {
-        let (positive, negative) = try CorpusReader.movieReviewFiles(inFolder: Fixtures.dataFolder + "/mr")
+        let files = TextDataset.movieReviewFiles
+        let positive = try SourceFile(path: Fixtures.dataFolder + "/mr/" + files.positive)
+        let negative = try SourceFile(path: Fixtures.dataFolder + "/mr/" + files.negative)
         let samples = try CorpusReader.readMovieReviews(positive: positive, negative: negative)
         #expect(samples.count == 10462 && samples.filter { $0.label == 1 }.count == 5231)
         let folds = FoldAssignment.stratified(samples, seed: 1)
@@ -48,11 +50,11 @@ struct SharedDataTests {
     @Test func agNewsCacheIsTheSameWithOneOrTwoThreads() throws {
         let source = try SourceFile(path: Fixtures.dataFolder + "/ag_news_csv/train_partial.csv")
         let folder = try TemporaryFolder(prefix: "textdata-tests")
-        try TextPreprocessor.preprocessCSV(source, format: .agNews, dataset: "ag", to: folder.path + "/1.cache", threads: 1)
-        try TextPreprocessor.preprocessCSV(source, format: .agNews, dataset: "ag", to: folder.path + "/2.cache", threads: 2)
+        try TextPreprocessor.preprocessCSV(source, format: TextDataset.agNews.csvFormat!, dataset: "ag", to: folder.path + "/1.cache", threads: 1)
+        try TextPreprocessor.preprocessCSV(source, format: TextDataset.agNews.csvFormat!, dataset: "ag", to: folder.path + "/2.cache", threads: 2)
         #expect(FileManager.default.contents(atPath: folder.path + "/1.cache") == FileManager.default.contents(atPath: folder.path + "/2.cache"))
         let cache = try TextCache(path: folder.path + "/2.cache")
-        let samples = try CorpusReader.readCSV(source, format: .agNews)
+        let samples = try CorpusReader.readCSV(source, format: TextDataset.agNews.csvFormat!)
         let encoder = try TextEncoder()
         for index in samples.indices { #expect(cache.columns(index) == (try encoder.encode(samples[index]))) }
     }

@@ -3,32 +3,6 @@ import Tensor
 import TextData
 import Training
 
-public enum TextDataset: String, CaseIterable, Sendable {
-    case mr
-    case agNews = "ag_news"
-    case yelpFull = "yelp_full"
-
-    public var classes: Int {
-        switch self {
-        case .mr: 2
-        case .agNews: 4
-        case .yelpFull: 5
-        }
-    }
-
-    /// Class names for reports (MR: by file; AG: classes.txt; Yelp: stars).
-    public var classNames: [String] {
-        switch self {
-        case .mr: ["negative", "positive"]
-        case .agNews: ["World", "Sports", "Business", "Sci/Tech"]
-        case .yelpFull: ["1 star", "2 stars", "3 stars", "4 stars", "5 stars"]
-        }
-    }
-
-    /// Text fields per CSV row (after the class).
-    var textFields: Int { self == .agNews ? 2 : 1 }
-}
-
 /// The `data` section of a text run: which corpus, where, which split and how to quantise it.
 public struct TextDataConfiguration {
     public var dataset: TextDataset
@@ -70,9 +44,9 @@ public struct TextDataConfiguration {
         trainFile = try data.string("train_file", default: "train.csv")
         testFile = try data.string("test_file", default: "test.csv")
         testFraction = try data.double("test_fraction", default: 0, range: 0...0.5)
-        if testFraction > 0 && (dataset == .mr || data.has("test_file")) {
+        if testFraction > 0 && (dataset.testSetIsFold || data.has("test_file")) {
             throw ConfigError(file: data.file, key: "data.test_fraction",
-                              message: dataset == .mr ? "MR's test set is a fold (data.fold)" : "give test_file or test_fraction, not both")
+                              message: dataset.testSetIsFold ? "MR's test set is a fold (data.fold)" : "give test_file or test_fraction, not both")
         }
         trainLimit = data.has("train_limit") ? try data.int("train_limit", range: 1...Int.max) : nil
         data.skip("train_limit")
@@ -80,14 +54,14 @@ public struct TextDataConfiguration {
         let alphabet = try data.int("alphabet", default: 69, range: 69...70)
         let transliterate = try data.bool("transliterate", default: true)
         settings = PreprocessingSettings(
-            encoding: dataset == .mr ? .latin1 : .auto,
+            encoding: dataset.encoding,
             normalization: NormalizationSettings(nfkc: try data.bool("nfkc", default: true),
                                                  caseFolding: try data.bool("case_fold", default: true),
                                                  transliteration: transliterate ? .latinToASCII : .none),
             quantization: QuantizationSettings(alphabet: alphabet == 69 ? .zhang69 : .zhang70Newline,
                                                length: try data.int("length", default: 1014, range: 1...100_000),
                                                joinOrder: try data.bool("join_last_field_first", default: true) ? .lastFieldFirst : .firstFieldFirst))
-        if dataset != .mr && (data.has("fold") || data.has("folds")) {
+        if !dataset.testSetIsFold && (data.has("fold") || data.has("folds")) {
             throw ConfigError(file: data.file, key: "data.fold", message: "folds apply to MR only; \(dataset.rawValue) has a fixed train/test split")
         }
     }
@@ -115,7 +89,7 @@ extension TextDataConfiguration {
         switch dataset {
         case .mr:
             let cache = try openOrBuild(name: "mr-k\(folds)-s\(foldSeed)", log: log) { cachePath in
-                let files = try sourceFiles([CorpusReader.movieReviewPositiveFile, CorpusReader.movieReviewNegativeFile])
+                let files = try sourceFiles([TextDataset.movieReviewFiles.positive, TextDataset.movieReviewFiles.negative])
                 let (positive, negative) = (files[0], files[1])
                 let foldFile = "\(cacheFolder)/mr-folds-k\(folds)-s\(foldSeed).tsv"
                 let samples = try CorpusReader.readMovieReviews(positive: positive, negative: negative)
@@ -133,7 +107,7 @@ extension TextDataConfiguration {
             (trainIndices, testIndices) = cache.split(testFold: fold)
             (trainCache, testCache) = (cache, cache)
         case .agNews, .yelpFull:
-            let format = CSVFormat(classCount: dataset.classes, textFieldCount: dataset.textFields)
+            let format = dataset.csvFormat!
             func build(_ file: String, _ split: String) throws -> TextCache {
                 try openOrBuild(name: "\(dataset.rawValue)-\(split)-\((file as NSString).deletingPathExtension)", log: log) { cachePath in
                     _ = try TextPreprocessor.preprocessCSV(try sourceFiles([file])[0], format: format,
@@ -194,44 +168,4 @@ extension TextDataConfiguration {
         }
         return try TextCache(path: cachePath, expecting: settings, dataset: dataset.rawValue)
     }
-}
-
-/// Samples of a text cache as char-CNN input: (N, length) alphabet rows as Float, -1 for none.
-/// With `noise`, training batches (those with an augmentation seed) get seeded character noise;
-/// evaluation batches never do.
-public final class TextCacheSource: BatchSource {
-    public let cache: TextCache
-    public let samples: [Int]
-    let noise: CharacterNoise?
-    private var columns: [UInt8] = []
-
-    init(_ cache: TextCache, samples: [Int], noise: CharacterNoise? = nil) {
-        self.cache = cache
-        self.samples = samples
-        self.noise = noise
-    }
-
-    public var sampleCount: Int { samples.count }
-    public var classes: Int { cache.classCount }
-
-    public func fill(_ batch: Batch, indices: ArraySlice<Int>, augmentationSeed: UInt64?) {
-        let length = cache.length
-        batch.input.resize(to: [indices.count, length])
-        batch.labels = indices.map { Int32(cache.label(samples[$0])) }
-        if columns.count < indices.count * length { columns = [UInt8](repeating: 0, count: indices.count * length) }
-        columns.withUnsafeMutableBufferPointer { all in
-            cache.gather(indices.map { samples[$0] }, into: all)
-            guard let noise, let augmentationSeed else { return }
-            var rng = RNG(seed: augmentationSeed, stream: "char-noise")
-            for row in 0..<indices.count {
-                noise.apply(to: UnsafeMutableBufferPointer(rebasing: all[(row * length)..<((row + 1) * length)]), rng: &rng)
-            }
-        }
-        encodeColumns(columns, count: indices.count * length, into: batch.input.pointer)
-    }
-}
-
-/// Alphabet rows as model input: 255 (no character) becomes -1.
-func encodeColumns(_ columns: [UInt8], count: Int, into output: UnsafeMutablePointer<Float>) {
-    for i in 0..<count { output[i] = columns[i] == Quantizer.emptyColumn ? -1 : Float(columns[i]) }
 }

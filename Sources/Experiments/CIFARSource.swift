@@ -1,0 +1,27 @@
+import ImageData
+import Tensor
+import Training
+
+/// CIFAR images as (N, 3, 32, 32) normalised input; augmented when a batch has an augmentation seed.
+public final class CIFARSource: BatchSource {
+    public let dataset: CIFARDataset
+    public let samples: [Int]
+    let training: BatchAssembler
+    let evaluation: BatchAssembler
+
+    init(_ dataset: CIFARDataset, samples: [Int], training: BatchAssembler, evaluation: BatchAssembler) {
+        self.dataset = dataset
+        self.samples = samples
+        self.training = training
+        self.evaluation = evaluation
+    }
+
+    public var sampleCount: Int { samples.count }
+    public var classes: Int { dataset.classCount }
+
+    public func fill(_ batch: Batch, indices: ArraySlice<Int>, augmentationSeed: UInt64?) {
+        var rng = RNG(seed: augmentationSeed ?? 0, stream: "augmentation")
+        (augmentationSeed == nil ? evaluation : training)
+            .assemble(indices.map { samples[$0] }, from: dataset, into: batch.input, labels: &batch.labels, rng: &rng)
+    }
+}

@@ -1,0 +1,24 @@
+import Models
+
+/// The `model` section of an image run, resolved.
+public struct ImageModelConfiguration: ModelSettings {
+    public var network: ModelName
+    public var classes: Int
+    public var activation: ActivationPlan
+    public var batchNormMomentum: Float
+
+    public func build() -> Classifier {
+        switch network {
+        case .denseNet40:
+            DenseNet(configuration: .denseNet40(classes: classes, activation: activation, batchNormMomentum: batchNormMomentum))
+        case .denseNetBC:
+            DenseNet(configuration: .denseNetBC(classes: classes, activation: activation, batchNormMomentum: batchNormMomentum))
+        case .vgg16:
+            VGG(configuration: .vgg16(classes: classes, activation: activation, batchNormMomentum: batchNormMomentum))
+        case .resNet18:
+            ResNet(configuration: .resNet18(classes: classes, activation: activation, batchNormMomentum: batchNormMomentum))
+        case .charCNN, .charCNNLarge:
+            preconditionFailure("ImageModelConfiguration: \(network.rawValue) is not an image network")
+        }
+    }
+}

@@ -1,0 +1,43 @@
+import Tensor
+import TextData
+import Training
+
+/// Samples of a text cache as char-CNN input: (N, length) alphabet rows as Float, -1 for none.
+/// With `noise`, training batches (those with an augmentation seed) get seeded character noise;
+/// evaluation batches never do.
+public final class TextCacheSource: BatchSource {
+    public let cache: TextCache
+    public let samples: [Int]
+    let noise: CharacterNoise?
+    private var columns: [UInt8] = []
+
+    init(_ cache: TextCache, samples: [Int], noise: CharacterNoise? = nil) {
+        self.cache = cache
+        self.samples = samples
+        self.noise = noise
+    }
+
+    public var sampleCount: Int { samples.count }
+    public var classes: Int { cache.classCount }
+
+    public func fill(_ batch: Batch, indices: ArraySlice<Int>, augmentationSeed: UInt64?) {
+        let length = cache.length
+        batch.input.resize(to: [indices.count, length])
+        batch.labels = indices.map { Int32(cache.label(samples[$0])) }
+        if columns.count < indices.count * length { columns = [UInt8](repeating: 0, count: indices.count * length) }
+        columns.withUnsafeMutableBufferPointer { all in
+            cache.gather(indices.map { samples[$0] }, into: all)
+            guard let noise, let augmentationSeed else { return }
+            var rng = RNG(seed: augmentationSeed, stream: "char-noise")
+            for row in 0..<indices.count {
+                noise.apply(to: UnsafeMutableBufferPointer(rebasing: all[(row * length)..<((row + 1) * length)]), rng: &rng)
+            }
+        }
+        encodeColumns(columns, count: indices.count * length, into: batch.input.pointer)
+    }
+}
+
+/// Alphabet rows as model input: 255 (no character) becomes -1.
+func encodeColumns(_ columns: [UInt8], count: Int, into output: UnsafeMutablePointer<Float>) {
+    for i in 0..<count { output[i] = columns[i] == Quantizer.emptyColumn ? -1 : Float(columns[i]) }
+}

@@ -1,0 +1,35 @@
+import ArgumentParser
+import Experiments
+import Foundation
+import Kernels
+import Models
+
+struct Bench: ParsableCommand {
+    static let configuration = CommandConfiguration(abstract: "Time training steps, inference and latency of the paper's models (ReLU and ConvReLU).")
+
+    @Option(help: ArgumentHelp("Models, comma-separated.", valueName: ModelName.listHelp), transform: commaList)
+    var workloads: [ModelName] = [.charCNN, .denseNet40]
+    @Option(help: ArgumentHelp("Activations, comma-separated, placed as the paper does. Several are timed step by step in turn; give one for that model's own peak memory.",
+                               valueName: Activation.listHelp), transform: commaList)
+    var activations: [Activation] = [.relu, .convReLU]
+    @Option(help: ArgumentHelp("What to time, comma-separated: a training step, inference at the same batch, batch-1 latency.",
+                               valueName: BenchmarkKind.listHelp), transform: commaList)
+    var kinds: [BenchmarkKind] = BenchmarkKind.allCases
+    @Option(help: "Timed steps per measurement (the median is reported); latency takes 4× as many.") var steps = 5
+    @Option(help: "Untimed warm-up steps; latency takes 3× as many.") var warmup = 2
+    @Option(help: "BLAS and worker threads.") var threads = 2
+    @Option(help: "Also write the results as JSON to this file.") var json: String?
+
+    func run() throws {
+        BLASRuntime.setThreadCount(threads)
+        say(BLASRuntime.summary)
+        let results = Benchmark.run(workloads: workloads, activations: activations, kinds: kinds, steps: steps, warmup: warmup,
+                                    log: { say($0) })
+        if let json {
+            let encoder = JSONEncoder()
+            encoder.keyEncodingStrategy = .convertToSnakeCase
+            encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
+            try encoder.encode(results).write(to: URL(fileURLWithPath: json))
+        }
+    }
+}
