@@ -1,3 +1,4 @@
+import Archive
 import Foundation
 import Tensor
 import TextData
@@ -149,12 +150,7 @@ extension TextDataConfiguration {
     }
 
     /// The named files from the dataset folder, or from inside its archive.
-    func sourceFiles(_ names: [String]) throws -> [SourceFile] {
-        let archive = [".tar.gz", ".tgz", ".tar"].contains { path.hasSuffix($0) }
-        guard archive else { return try names.map { try SourceFile(path: "\(path)/\($0)") } }
-        let picker = try ArchiveMemberPicker.pick(names, fromArchive: path)
-        return try names.map { try picker.source($0) }
-    }
+    func sourceFiles(_ names: [String]) throws -> [SourceFile] { try SourceFile.open(names, in: DatasetFiles(path: path)) }
 
     /// Caches are named by dataset, split, settings and the source path, so another copy of the
     /// data (a subset, the archive) never reuses a cache built from different files.

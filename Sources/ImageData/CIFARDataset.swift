@@ -131,13 +131,31 @@ extension CIFARDataset {
     /// without such files is searched one level down in `cifar-10-batches-bin` /
     /// `cifar-100-binary`, the folder the official tarball unpacks to.
     public static func load(source: String, variant: CIFARVariant, split: DatasetSplit) throws -> CIFARDataset {
+        let isRecord = { isRecordFile(withoutGzipSuffix($0), of: split, variant: variant) }
+        var dataset = try DatasetFiles(path: source)
+        var files = try dataset.files(where: isRecord)
         var isFolder: ObjCBool = false
-        guard FileManager.default.fileExists(atPath: source, isDirectory: &isFolder) else {
-            throw ArchiveError.missingFile(path: source)
+        let nested = source + "/" + variant.officialFolderName
+        if files.isEmpty, case .folder = dataset, FileManager.default.fileExists(atPath: nested, isDirectory: &isFolder), isFolder.boolValue {
+            dataset = .folder(nested)
+            files = try dataset.files(where: isRecord)
         }
-        return isFolder.boolValue
-            ? try loadFolder(source, variant: variant, split: split)
-            : try loadArchive(source, variant: variant, split: split)
+        // Plain name -> the file to read; a plain .bin replaces its .gz twin.
+        var chosen: [String: DatasetFiles.File] = [:]
+        for file in files {
+            let plain = withoutGzipSuffix(file.baseName)
+            if chosen[plain] == nil || file.baseName == plain { chosen[plain] = file }
+        }
+        guard !chosen.isEmpty else { throw CIFARError.noFiles(source: dataset.path, expected: expectedFiles(of: split, variant: variant)) }
+        let parts = try chosen.keys.sorted().map { plain in
+            let file = chosen[plain]!
+            let bytes = switch file.contents {
+            case .path(let path): try readFileMaybeGzipped(path)
+            case .bytes(let bytes): file.baseName == plain ? bytes : try gunzip(bytes, sourceName: file.name)
+            }
+            return try CIFARDataset(records: bytes, variant: variant, file: file.name)
+        }
+        return parts.count == 1 ? parts[0] : CIFARDataset(concatenating: parts, variant: variant)
     }
 
     /// Loads record files (`.bin`, or `.bin.gz` decompressed on the fly) and joins them in the given order.
@@ -170,49 +188,5 @@ extension CIFARDataset {
 
     private static func withoutGzipSuffix(_ name: String) -> String {
         name.hasSuffix(".gz") ? String(name.dropLast(3)) : name
-    }
-
-    private static func loadFolder(_ folder: String, variant: CIFARVariant, split: DatasetSplit) throws -> CIFARDataset {
-        let names: [String]
-        do {
-            names = try FileManager.default.contentsOfDirectory(atPath: folder)
-        } catch {
-            throw ArchiveError.readFailed(path: folder, reason: "cannot list folder: \(error.localizedDescription)")
-        }
-        // Plain name -> the file to read; a plain .bin replaces its .gz twin.
-        var chosen: [String: String] = [:]
-        for name in names {
-            let plain = withoutGzipSuffix(name)
-            guard isRecordFile(plain, of: split, variant: variant) else { continue }
-            if chosen[plain] == nil || name == plain { chosen[plain] = name }
-        }
-        if chosen.isEmpty {
-            let nested = folder + "/" + variant.officialFolderName
-            var nestedIsFolder: ObjCBool = false
-            if FileManager.default.fileExists(atPath: nested, isDirectory: &nestedIsFolder), nestedIsFolder.boolValue {
-                return try loadFolder(nested, variant: variant, split: split)
-            }
-            throw CIFARError.noFiles(source: folder, expected: expectedFiles(of: split, variant: variant))
-        }
-        let files = chosen.keys.sorted().map { folder + "/" + chosen[$0]! }
-        return try load(files: files, variant: variant)
-    }
-
-    private static func loadArchive(_ archive: String, variant: CIFARVariant, split: DatasetSplit) throws -> CIFARDataset {
-        let tar = try TarReader(path: archive)
-        // Keyed by file name (folders and .gz dropped), to sort exactly as a folder is sorted.
-        var parts: [(name: String, dataset: CIFARDataset)] = []
-        while let entry = try tar.nextFile() {
-            let fileName = withoutGzipSuffix(String(entry.name.split(separator: "/").last ?? ""))
-            guard isRecordFile(fileName, of: split, variant: variant) else { continue }
-            var bytes = try tar.readContents()
-            if entry.name.hasSuffix(".gz") { bytes = try gunzip(bytes, sourceName: archive + ":" + entry.name) }
-            parts.append((fileName, try CIFARDataset(records: bytes, variant: variant, file: archive + ":" + entry.name)))
-        }
-        guard !parts.isEmpty else {
-            throw CIFARError.noFiles(source: archive, expected: expectedFiles(of: split, variant: variant))
-        }
-        parts.sort { $0.name < $1.name }
-        return parts.count == 1 ? parts[0].dataset : CIFARDataset(concatenating: parts.map(\.dataset), variant: variant)
     }
 }

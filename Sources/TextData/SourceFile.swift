@@ -75,49 +75,22 @@ func mapFile(_ path: String) throws -> UnsafeRawBufferPointer {
 
 func systemMessage(_ code: Int32) -> String { String(cString: strerror(code)) }
 
-/// Picks the files a reader needs out of an archive's entries.
-///
-/// Feed it every `(name, bytes)` pair an archive reader produces, then ask for the files by
-/// base name; members not asked for are dropped as they go by, so only the wanted ones stay in
-/// memory. A member that was never offered is a `missingFile` error naming `archive:member`.
-public struct ArchiveMemberPicker {
-    public let archiveName: String
-    public let wanted: Set<String>
-    private var found: [String: SourceFile] = [:]
-
-    public init(archiveName: String, wanted: [String]) {
-        self.archiveName = archiveName
-        self.wanted = Set(wanted)
-    }
-
-    /// Whether `offer` would keep a member of this name: lets a reader skip the others unread.
-    public func wants(_ memberName: String) -> Bool {
-        let base = lastPathComponent(memberName)
-        return wanted.contains(base) && found[base] == nil
-    }
-
-    /// Keeps the member if its base name is wanted (the first one, should an archive hold two).
-    public mutating func offer(name: String, bytes: [UInt8]) {
-        guard wants(name) else { return }
-        let base = lastPathComponent(name)
-        found[base] = SourceFile(name: "\(archiveName):\(name)", baseName: base, bytes: bytes)
-    }
-
-    /// Picks `wanted` (base names) out of a `.tar` or `.tar.gz` archive, e.g. `ag_news_csv.tar.gz`
-    /// with `["train.csv", "test.csv"]` or `rt-polaritydata.tar.gz` with the two MR files.
-    /// Members not wanted are skipped without being held in memory.
-    public static func pick(_ wanted: [String], fromArchive path: String) throws -> ArchiveMemberPicker {
-        guard access(path, F_OK) == 0 else { throw TextDataError(file: path, .missingFile) }
-        var picker = ArchiveMemberPicker(archiveName: path, wanted: wanted)
-        let tar = try TarReader(path: path)
-        while let entry = try tar.nextFile() {
-            if picker.wants(entry.name) { picker.offer(name: entry.name, bytes: try tar.readContents()) }
+extension SourceFile {
+    /// The files of a dataset named by `names` (base names), in that order: a folder's mapped,
+    /// an archive's read out of it. A file that is not there is a `missingFile` error naming
+    /// `folder/name` or `archive:name`.
+    public static func open(_ names: [String], in dataset: DatasetFiles) throws -> [SourceFile] {
+        let wanted = Set(names)
+        let files = try dataset.files { wanted.contains($0) }
+        return try names.map { name in
+            guard let file = files.first(where: { $0.baseName == name }) else {
+                let separator = if case .folder = dataset { "/" } else { ":" }
+                throw TextDataError(file: dataset.path + separator + name, .missingFile)
+            }
+            switch file.contents {
+            case .path(let path): return try SourceFile(path: path)
+            case .bytes(let bytes): return SourceFile(name: file.name, baseName: file.baseName, bytes: bytes)
+            }
         }
-        return picker
-    }
-
-    public func source(_ baseName: String) throws -> SourceFile {
-        guard let file = found[baseName] else { throw TextDataError(file: "\(archiveName):\(baseName)", .missingFile) }
-        return file
     }
 }

@@ -1,3 +1,4 @@
+import Archive
 import Foundation
 import TestSupport
 import Testing
@@ -134,16 +135,13 @@ import Testing
         let folder = try TemporaryFolder(prefix: "textdata-tests")
         let path = folder.path + "/absent.csv"
         expectError(.missingFile, file: path, line: nil) { _ = try SourceFile(path: path) }
-        expectError(.missingFile, file: "data.tar.gz:train.csv", line: nil) {
-            _ = try ArchiveMemberPicker(archiveName: "data.tar.gz", wanted: ["train.csv"]).source("train.csv")
+        expectError(.missingFile, file: folder.path + "/train.csv", line: nil) {
+            _ = try SourceFile.open(["train.csv"], in: .folder(folder.path))
         }
     }
 
     @Test func archiveMembersAreReadLikeFiles() throws {
-        var picker = ArchiveMemberPicker(archiveName: "ag_news_csv.tar.gz", wanted: ["train.csv"])
-        picker.offer(name: "ag_news_csv/readme.txt", bytes: Array("x".utf8))
-        picker.offer(name: "ag_news_csv/train.csv", bytes: Array("\"1\",\"t\",\"bad \"q\"\n".utf8))
-        let source = try picker.source("train.csv")
+        let source = SourceFile(name: "ag_news_csv.tar.gz:ag_news_csv/train.csv", bytes: Array("\"1\",\"t\",\"bad \"q\"\n".utf8))
         #expect(source.name == "ag_news_csv.tar.gz:ag_news_csv/train.csv" && source.baseName == "train.csv")
         expectError(.malformedQuoting(detail: "text after a closing quote (byte 15)"),
                     file: "ag_news_csv.tar.gz:ag_news_csv/train.csv", line: 1) {
@@ -203,15 +201,14 @@ import Testing
             "rt-polaritydata/rt-polarity.neg": Array("dull .\n".utf8),
             "rt-polaritydata/readme.txt": Array("not wanted".utf8),
         ], in: folder)
-        let picker = try ArchiveMemberPicker.pick([TextDataset.movieReviewFiles.positive, TextDataset.movieReviewFiles.negative],
-                                                  fromArchive: archive)
-        let samples = try CorpusReader.readMovieReviews(positive: picker.source(TextDataset.movieReviewFiles.positive),
-                                                        negative: picker.source(TextDataset.movieReviewFiles.negative))
+        let files = try SourceFile.open([TextDataset.movieReviewFiles.positive, TextDataset.movieReviewFiles.negative],
+                                        in: DatasetFiles(path: archive))
+        let samples = try CorpusReader.readMovieReviews(positive: files[0], negative: files[1])
         #expect(samples.map(\.id) == ["rt-polarity.neg:1", "rt-polarity.pos:1", "rt-polarity.pos:2"])
         #expect(samples[1].fields == ["a cliché"])
-        expectError(.missingFile, file: "\(archive):readme.md", line: nil) { _ = try picker.source("readme.md") }
-        expectError(.missingFile, file: folder.path + "/none.tar.gz", line: nil) {
-            _ = try ArchiveMemberPicker.pick(["train.csv"], fromArchive: folder.path + "/none.tar.gz")
+        expectError(.missingFile, file: "\(archive):readme.md", line: nil) { _ = try SourceFile.open(["readme.md"], in: .archive(archive)) }
+        #expect(throws: ArchiveError.missingFile(path: folder.path + "/none.tar.gz")) {
+            try DatasetFiles(path: folder.path + "/none.tar.gz")
         }
     }
 
@@ -220,7 +217,7 @@ import Testing
         let archive = try Self.makeArchive("ag_news_csv.tar.gz", [
             "ag_news_csv/train.csv": Array("\"1\",\"t\",\"d\"\n\"1\",\"t\",\"d\"\n\"9\",\"t\",\"d\"\n".utf8),
         ], in: folder)
-        let source = try ArchiveMemberPicker.pick(["train.csv"], fromArchive: archive).source("train.csv")
+        let source = try SourceFile.open(["train.csv"], in: .archive(archive))[0]
         expectError(.labelOutOfRange(9, classCount: 4), file: "\(archive):ag_news_csv/train.csv", line: 3) {
             _ = try CorpusReader.readCSV(source, format: TextDataset.agNews.csvFormat!)
         }
