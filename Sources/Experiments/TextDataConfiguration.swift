@@ -87,28 +87,27 @@ extension TextDataConfiguration {
         try Folder.create(cacheFolder)
         var trainIndices: [Int], testIndices: [Int]
         let trainCache: TextCache, testCache: TextCache
-        switch dataset {
-        case .mr:
-            let cache = try openOrBuild(name: "mr-k\(folds)-s\(foldSeed)", log: log) { cachePath in
-                let files = try sourceFiles([TextDataset.movieReviewFiles.positive, TextDataset.movieReviewFiles.negative])
-                let (positive, negative) = (files[0], files[1])
-                let foldFile = "\(cacheFolder)/mr-folds-k\(folds)-s\(foldSeed).tsv"
-                let samples = try CorpusReader.readMovieReviews(positive: positive, negative: negative)
+        switch dataset.layout {
+        case .filePerClass(let names):
+            let name = dataset.rawValue
+            let cache = try openOrBuild(name: "\(name)-k\(folds)-s\(foldSeed)", log: log) { cachePath in
+                let files = try sourceFiles(names)
+                let foldFile = "\(cacheFolder)/\(name)-folds-k\(folds)-s\(foldSeed).tsv"
                 let assignment: FoldAssignment
                 if FileManager.default.fileExists(atPath: foldFile) {
                     assignment = try FoldAssignment.read(from: foldFile)
                 } else {
+                    let samples = try CorpusReader.readClassFiles(files, encoding: settings.encoding)
                     assignment = FoldAssignment.stratified(samples, foldCount: folds, seed: foldSeed)
                     try assignment.write(to: foldFile)
                     log("wrote the fold assignment to \(foldFile)")
                 }
-                _ = try TextPreprocessor.preprocessMovieReviews(positive: positive, negative: negative, folds: assignment,
-                                                                settings: settings, to: cachePath, threads: threads, progress: progress)
+                _ = try TextPreprocessor.preprocessClassFiles(files, folds: assignment, dataset: name, settings: settings,
+                                                              to: cachePath, threads: threads, progress: progress)
             }
             (trainIndices, testIndices) = cache.split(testFold: fold)
             (trainCache, testCache) = (cache, cache)
-        case .agNews, .yelpFull:
-            let format = dataset.csvFormat!
+        case .csv(let format):
             func build(_ file: String, _ split: String) throws -> TextCache {
                 try openOrBuild(name: "\(dataset.rawValue)-\(split)-\((file as NSString).deletingPathExtension)", log: log) { cachePath in
                     _ = try TextPreprocessor.preprocessCSV(try sourceFiles([file])[0], format: format,

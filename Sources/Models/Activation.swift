@@ -1,3 +1,4 @@
+import Kernels
 import NN
 
 /// The activations a model can use. The one list of them: config files, the CLI (`params`,
@@ -24,6 +25,20 @@ public enum Activation: String, CaseIterable, Sendable {
         case .relu: .relu
         case .convReLU: .thresholds
         case .leakyReLU, .prelu, .adaReLU: nil
+        }
+    }
+
+    /// The activation as a layer of its own, for samples of `channels` × `size`. ConvReLU stands
+    /// alone only in front of a fully connected layer (`feedsLinear`), where it is one threshold
+    /// per input feature; an activation that feeds a convolution and something else too (a
+    /// ResNet's shortcut) cannot carry the next convolution's thresholds and stays a ReLU.
+    func layer(channels: Int, size: Int, leakySlope: Float, sharing: ParameterSharing, feedsLinear: Bool) -> Layer {
+        switch self {
+        case .relu: AdaReLU.relu()
+        case .leakyReLU: PReLU.leaky(slope: leakySlope)
+        case .prelu: PReLU(sharing: sharing, channels: channels, size: size)
+        case .adaReLU: AdaReLU(sharing: sharing, channels: channels, size: size)
+        case .convReLU: feedsLinear ? AdaReLU(sharing: .element, channels: channels, size: size) : AdaReLU.relu()
         }
     }
 }

@@ -55,16 +55,11 @@ public struct ActivationPlan: Sendable, Equatable {
     /// before it, or nil when that activation stays a layer of its own.
     public func fusedInput(at site: ActivationSite) -> Convolution.InputActivation? { activation(at: site).fusedInput }
 
-    /// The standalone activation layer at `site` for (`channels`, `size`) samples.
+    /// The standalone activation layer at `site` for (`channels`, `size`) samples. The char-CNN's
+    /// standalone sites (6–8) feed its fully connected layers.
     public func elementwiseLayer(at site: ActivationSite, channels: Int, size: Int = 1) -> Layer {
-        switch activation(at: site) {
-        case .relu: AdaReLU.relu()
-        case .leakyReLU: PReLU.leaky(slope: leakySlope)
-        case .prelu: PReLU(sharing: sharing, channels: channels, size: size)
-        case .adaReLU: AdaReLU(sharing: sharing, channels: channels, size: size)
-        case .convReLU:
-            if case .layer = site { AdaReLU(sharing: .element, channels: channels, size: size) } else { AdaReLU.relu() }
-        }
+        let feedsLinear = if case .layer = site { true } else { false }
+        return activation(at: site).layer(channels: channels, size: size, leakySlope: leakySlope, sharing: sharing, feedsLinear: feedsLinear)
     }
 
     /// Problems with the placement in a network without blocks whose sites are 1…`siteCount`;

@@ -24,12 +24,11 @@ public enum CorpusReader {
         try read(source, layout: .csv(format), encoding: encoding)
     }
 
-    /// MR (sentence polarity v1.0): one sentence per line; negative = class 0, positive = class 1.
-    /// The files are latin-1, hence the default. Samples come negatives first, each file in line order.
-    public static func readMovieReviews(positive: SourceFile, negative: SourceFile,
-                                        encoding: TextEncoding = .latin1) throws -> [LabeledText] {
-        try read(negative, layout: .linePerText(label: 0), encoding: encoding)
-            + read(positive, layout: .linePerText(label: 1), encoding: encoding)
+    /// One text per line, one file per class (`TextLayout.filePerClass`; MR: negative = class 0,
+    /// positive = class 1, latin-1, hence the default). Samples come in file order, each file in
+    /// line order.
+    public static func readClassFiles(_ files: [SourceFile], encoding: TextEncoding = .latin1) throws -> [LabeledText] {
+        try files.enumerated().flatMap { label, file in try read(file, layout: .linePerText(label: label), encoding: encoding) }
     }
 
     static func read(_ source: SourceFile, layout: RecordLayout, encoding: TextEncoding) throws -> [LabeledText] {

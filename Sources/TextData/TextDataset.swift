@@ -1,6 +1,16 @@
+/// How a corpus lays out its texts.
+public enum TextLayout: Sendable, Equatable {
+    /// One text per line, one file per class, in class order; the test set is a fold of a seeded
+    /// stratified split (`data.fold`).
+    case filePerClass([String])
+    /// A Zhang et al. CSV with a train and a test file (`data.train_file`, `data.test_file`).
+    case csv(CSVFormat)
+}
+
 /// The text corpora a run can name (`data.dataset`), with everything that differs between them:
-/// classes and their names, the files and their layout, the encoding, whether the test set is a
-/// fold. The config reader, the preprocessor's callers and reports all read it from here.
+/// classes and their names, the files and their layout, the encoding. The config reader, the
+/// preprocessor's callers and reports all read it from here, so a corpus in one of these
+/// layouts is one case here.
 public enum TextDataset: String, CaseIterable, Sendable {
     /// Sentence polarity v1.0 (Pang & Lee): two files of one sentence per line; the test set is
     /// a fold of a seeded stratified split.
@@ -27,16 +37,12 @@ public enum TextDataset: String, CaseIterable, Sendable {
         }
     }
 
-    /// MR's files (negative = class 0, positive = class 1), found by base name in a folder or in
-    /// the release archive.
-    public static let movieReviewFiles = (positive: "rt-polarity.pos", negative: "rt-polarity.neg")
-
-    /// The CSV layout of a corpus with train and test files; nil for MR.
-    public var csvFormat: CSVFormat? {
+    /// Files are found by base name, in a folder or anywhere in the release archive.
+    public var layout: TextLayout {
         switch self {
-        case .mr: nil
-        case .agNews: CSVFormat(classCount: 4, textFieldCount: 2)
-        case .yelpFull: CSVFormat(classCount: 5, textFieldCount: 1)
+        case .mr: .filePerClass(["rt-polarity.neg", "rt-polarity.pos"])
+        case .agNews: .csv(CSVFormat(classCount: 4, textFieldCount: 2))
+        case .yelpFull: .csv(CSVFormat(classCount: 5, textFieldCount: 1))
         }
     }
 
@@ -44,5 +50,5 @@ public enum TextDataset: String, CaseIterable, Sendable {
     public var encoding: TextEncoding { self == .mr ? .latin1 : .auto }
 
     /// Whether the test set is a fold (`data.fold`) rather than a file of its own.
-    public var testSetIsFold: Bool { self == .mr }
+    public var testSetIsFold: Bool { if case .filePerClass = layout { true } else { false } }
 }

@@ -35,15 +35,15 @@ public enum TextPreprocessor {
                 settings: settings, cachePath: cachePath, threads: threads, progress: progress)
     }
 
-    /// Preprocesses MR: all sentences (negatives first, as `CorpusReader.readMovieReviews` orders
-    /// them) plus their folds, so training can pick a fold from the cache alone.
+    /// Preprocesses a corpus of one file per class (MR): all texts, in the order
+    /// `CorpusReader.readClassFiles` gives them, plus their folds, so training can pick a fold
+    /// from the cache alone.
     @discardableResult
-    public static func preprocessMovieReviews(positive: SourceFile, negative: SourceFile, folds: FoldAssignment,
-                                              dataset: String = "mr",
-                                              settings: PreprocessingSettings = PreprocessingSettings(encoding: .latin1),
-                                              to cachePath: String, threads: Int? = nil,
-                                              progress: Progress? = nil) throws -> PreprocessSummary {
-        try run(inputs: [(negative, .linePerText(label: 0)), (positive, .linePerText(label: 1))], classCount: 2,
+    public static func preprocessClassFiles(_ files: [SourceFile], folds: FoldAssignment, dataset: String = "mr",
+                                            settings: PreprocessingSettings = PreprocessingSettings(encoding: .latin1),
+                                            to cachePath: String, threads: Int? = nil,
+                                            progress: Progress? = nil) throws -> PreprocessSummary {
+        try run(inputs: files.enumerated().map { ($1, .linePerText(label: $0)) }, classCount: files.count,
                 folds: folds, dataset: dataset, settings: settings, cachePath: cachePath, threads: threads,
                 progress: progress)
     }

@@ -154,13 +154,12 @@ import Testing
         let positive = try SourceFile(path: folder.write("rt-polarity.pos", (1...12).map { "good film \($0) .\n" }.joined()))
         let negative = try SourceFile(path: folder.write("rt-polarity.neg", Array((1...12).map { "bad film \($0) .\n" }.joined().utf8)
                                                               + Array("clich".utf8) + [0xE9, 0x0A]))
-        let samples = try CorpusReader.readMovieReviews(positive: positive, negative: negative)
+        let samples = try CorpusReader.readClassFiles([negative, positive])
         let folds = FoldAssignment.stratified(samples, foldCount: 5, seed: 3)
         try folds.write(to: folder.path + "/folds.tsv")
         let settings = PreprocessingSettings(encoding: .latin1, quantization: QuantizationSettings(length: 16))
-        let summary = try TextPreprocessor.preprocessMovieReviews(
-            positive: positive, negative: negative, folds: try FoldAssignment.read(from: folder.path + "/folds.tsv"),
-            settings: settings, to: folder.path + "/mr.cache")
+        let summary = try TextPreprocessor.preprocessClassFiles([negative, positive], folds: try FoldAssignment.read(from: folder.path + "/folds.tsv"),
+                                                                settings: settings, to: folder.path + "/mr.cache")
         #expect(summary.samplesPerClass == [13, 12] && summary.nonASCIISampleCount == 1)
 
         let cache = try TextCache(path: folder.path + "/mr.cache", expecting: settings, dataset: "mr")
@@ -173,8 +172,7 @@ import Testing
         // Folds made for another corpus are refused.
         let shorter = FoldAssignment.stratified(Array(samples.dropLast()), foldCount: 5, seed: 3)
         expectError(.foldsDoNotMatchSamples(detail: "24 ids for 25 samples"), file: folder.path + "/x.cache", line: nil) {
-            try TextPreprocessor.preprocessMovieReviews(positive: positive, negative: negative, folds: shorter,
-                                                        settings: settings, to: folder.path + "/x.cache")
+            try TextPreprocessor.preprocessClassFiles([negative, positive], folds: shorter, settings: settings, to: folder.path + "/x.cache")
         }
     }
 }

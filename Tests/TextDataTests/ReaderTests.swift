@@ -43,15 +43,14 @@ import Testing
         let negative = try folder.write("rt-polarity.neg", "dull\n")
         for encoding in TextEncoding.allCases {
             expectError(.notText(byte: 0, byteOffsetInLine: 1), file: positive, line: 1) {
-                _ = try CorpusReader.readMovieReviews(positive: SourceFile(path: positive), negative: SourceFile(path: negative),
-                                                      encoding: encoding)
+                _ = try CorpusReader.readClassFiles([SourceFile(path: negative), SourceFile(path: positive)], encoding: encoding)
             }
         }
         let error = #expect(throws: TextDataError.self) {
-            let samples = try CorpusReader.readMovieReviews(positive: SourceFile(path: negative), negative: SourceFile(path: negative))
-            try TextPreprocessor.preprocessMovieReviews(positive: SourceFile(path: positive), negative: SourceFile(path: negative),
-                                                        folds: FoldAssignment.stratified(samples, foldCount: 2, seed: 1),
-                                                        to: folder.path + "/mr.cache")
+            let samples = try CorpusReader.readClassFiles([SourceFile(path: negative), SourceFile(path: negative)])
+            try TextPreprocessor.preprocessClassFiles([SourceFile(path: negative), SourceFile(path: positive)],
+                                                      folds: FoldAssignment.stratified(samples, foldCount: 2, seed: 1),
+                                                      to: folder.path + "/mr.cache")
         }
         #expect(error?.description.contains("not latin-1 or UTF-8 text") == true)
     }
@@ -155,8 +154,7 @@ import Testing
         let folder = try TemporaryFolder(prefix: "textdata-tests")
         let positive = try folder.write("rt-polarity.pos", Array("a clich".utf8) + [0xE9] + Array("d but warm film . \nfun\n".utf8))
         let negative = try folder.write("rt-polarity.neg", "dull .\r\n")
-        let samples = try CorpusReader.readMovieReviews(positive: SourceFile(path: positive),
-                                                        negative: SourceFile(path: negative))
+        let samples = try CorpusReader.readClassFiles([SourceFile(path: negative), SourceFile(path: positive)])
         #expect(samples == [
             LabeledText(id: "rt-polarity.neg:1", label: 0, fields: ["dull ."]),
             LabeledText(id: "rt-polarity.pos:1", label: 1, fields: ["a clichéd but warm film . "]),
@@ -171,8 +169,7 @@ import Testing
         #expect(columns.dropFirst(tail.count).allSatisfy { $0 == empty })
 
         expectError(.invalidUTF8(byteOffsetInLine: 7), file: positive, line: 1) {
-            _ = try CorpusReader.readMovieReviews(positive: SourceFile(path: positive), negative: SourceFile(path: negative),
-                                                  encoding: .utf8)
+            _ = try CorpusReader.readClassFiles([SourceFile(path: negative), SourceFile(path: positive)], encoding: .utf8)
         }
     }
 
@@ -181,7 +178,7 @@ import Testing
         let positive = try folder.write("rt-polarity.pos", "good\n\nbad\n")
         let negative = try folder.write("rt-polarity.neg", "x\n")
         expectError(.emptyText, file: positive, line: 2) {
-            _ = try CorpusReader.readMovieReviews(positive: SourceFile(path: positive), negative: SourceFile(path: negative))
+            _ = try CorpusReader.readClassFiles([SourceFile(path: negative), SourceFile(path: positive)])
         }
     }
 }
@@ -201,9 +198,8 @@ import Testing
             "rt-polaritydata/rt-polarity.neg": Array("dull .\n".utf8),
             "rt-polaritydata/readme.txt": Array("not wanted".utf8),
         ], in: folder)
-        let files = try SourceFile.open([TextDataset.movieReviewFiles.positive, TextDataset.movieReviewFiles.negative],
-                                        in: DatasetFiles(path: archive))
-        let samples = try CorpusReader.readMovieReviews(positive: files[0], negative: files[1])
+        guard case .filePerClass(let names) = TextDataset.mr.layout else { Issue.record("MR is one file per class"); return }
+        let samples = try CorpusReader.readClassFiles(SourceFile.open(names, in: DatasetFiles(path: archive)))
         #expect(samples.map(\.id) == ["rt-polarity.neg:1", "rt-polarity.pos:1", "rt-polarity.pos:2"])
         #expect(samples[1].fields == ["a cliché"])
         expectError(.missingFile, file: "\(archive):readme.md", line: nil) { _ = try SourceFile.open(["readme.md"], in: .archive(archive)) }

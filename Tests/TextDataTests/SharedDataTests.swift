@@ -26,16 +26,15 @@ struct SharedDataTests {
     }
 
     @Test func movieReviewsPreprocessLikeTheEncoder() throws {
-        let files = TextDataset.movieReviewFiles
-        let positive = try SourceFile(path: Fixtures.dataFolder + "/mr/" + files.positive)
-        let negative = try SourceFile(path: Fixtures.dataFolder + "/mr/" + files.negative)
-        let samples = try CorpusReader.readMovieReviews(positive: positive, negative: negative)
+        let files = try SourceFile.open(["rt-polarity.pos", "rt-polarity.neg"], in: .folder(Fixtures.dataFolder + "/mr"))
+        let (positive, negative) = (files[0], files[1])
+        let samples = try CorpusReader.readClassFiles([negative, positive])
         #expect(samples.count == 10462 && samples.filter { $0.label == 1 }.count == 5231)
         let folds = FoldAssignment.stratified(samples, seed: 1)
         let folder = try TemporaryFolder(prefix: "textdata-tests")
         let settings = PreprocessingSettings(encoding: .latin1)
-        let summary = try TextPreprocessor.preprocessMovieReviews(positive: positive, negative: negative, folds: folds,
-                                                                  settings: settings, to: folder.path + "/mr.cache")
+        let summary = try TextPreprocessor.preprocessClassFiles([negative, positive], folds: folds, settings: settings,
+                                                                to: folder.path + "/mr.cache")
         #expect(summary.nonASCIISampleCount == 198)
         let cache = try TextCache(path: folder.path + "/mr.cache", expecting: settings)
         let encoder = try TextEncoder(settings: settings)
