@@ -134,16 +134,19 @@ public func gunzip(_ bytes: [UInt8], sourceName: String = "<memory>") throws -> 
     return output
 }
 
-/// A first guess at the decompressed size, to size the output buffer once in the common case.
+/// A first guess at the decompressed size, to size the output buffer once in the common case;
+/// the buffer doubles as inflating goes past it.
 ///
-/// A gzip trailer ends with ISIZE, the last member's size modulo 2^32 (little-endian). It is
-/// capped at deflate's maximum ratio (about 1032:1) so that a damaged trailer cannot trigger a
-/// huge allocation. A zlib stream ends with a checksum instead, so its guess is twice the input.
+/// A gzip trailer ends with ISIZE, the last member's size modulo 2^32 (little-endian). A cut or
+/// damaged file has other bytes there, so the guess is capped at 8× the compressed size (our
+/// data compresses far less than that; a file that does costs a few doublings): a bad trailer
+/// cannot make the reader allocate gigabytes before it finds the damage. A zlib stream ends with
+/// a checksum instead, so its guess is twice the input.
 func decompressedSizeGuess(compressedSize: Int, header: some Collection<UInt8>, trailer: some Collection<UInt8>) -> Int {
     let fallback = 2 * compressedSize
     guard header.elementsEqual([0x1f, 0x8b]), trailer.count == 4 else { return fallback }
     let isize = trailer.reversed().reduce(0) { $0 << 8 | Int($1) }
-    return isize > 0 ? min(isize, 1032 * compressedSize) : fallback
+    return isize > 0 ? min(isize, 8 * compressedSize) : fallback
 }
 
 /// Compresses `bytes` into a single gzip member (no stored name, mtime 0), at zlib `level` 0–9.

@@ -27,6 +27,7 @@ public final class TarReader {
     private var unreadContents = 0
     private var unreadPadding = 0
     private var reachedEnd = false
+    private var drained = false
 
     public init(source: ByteReader) {
         self.source = source
@@ -83,7 +84,20 @@ public final class TarReader {
                 paxSize = nil
             }
         }
+        if !drained {
+            try drainSource()
+            drained = true
+        }
         return nil
+    }
+
+    /// Reads what follows the end-of-archive blocks to the end of the source. For a `.tar.gz`
+    /// this reaches the gzip trailer, where the checksum and the length are checked: without it a
+    /// cut or damaged end of the file would go unnoticed, since the archive itself ended earlier.
+    private func drainSource() throws {
+        let scratch = UnsafeMutableRawBufferPointer.allocate(byteCount: 1 << 16, alignment: 16)
+        defer { scratch.deallocate() }
+        while try source.read(into: scratch) > 0 {}
     }
 
     /// The contents of the file that the last `nextFile()` returned (what is left of it).

@@ -75,6 +75,28 @@ import Testing
         #expect(error!.description.hasPrefix(cut + ": tar archive is truncated"))
     }
 
+    /// The archive's own end comes before the gzip trailer; a cut or damaged trailer is still an
+    /// error (issue 15, row 7), for every cut of 1 to 20 bytes and for a flipped checksum.
+    @Test func damagedGzipEndOfATarGzIsAnError() throws {
+        let (folder, archive) = try TarReaderTests.makeArchive(format: "gnu", compress: true)
+        let whole = try Array(Data(contentsOf: URL(fileURLWithPath: archive)))
+        #expect(try TarReaderTests.readAll(archive).count == TarReaderTests.files.count)
+        for cut in 1...20 {
+            let path = try folder.write("cut-\(cut).tar.gz", Array(whole.dropLast(cut)))
+            let error = #expect(throws: ArchiveError.self, "cut by \(cut)") { _ = try TarReaderTests.readAll(path) }
+            #expect(error?.path == path)
+        }
+        var flipped = whole
+        flipped[flipped.count - 8] ^= 0xFF  // the first byte of the trailer's CRC-32
+        let path = try folder.write("flipped.tar.gz", flipped)
+        let error = #expect(throws: ArchiveError.self) { _ = try TarReaderTests.readAll(path) }
+        guard case .corruptCompressedData(path, let reason)? = error else {
+            Issue.record("expected corrupt gzip data, got \(String(describing: error))")
+            return
+        }
+        #expect(reason == "incorrect data check")
+    }
+
     @Test func aFileThatIsNotATarIsReportedAsCorrupt() throws {
         let folder = try TemporaryFolder(prefix: "archive-tests")
         try folder.write("noise.tar.gz", gzip(sampleBytes(count: 5000)))
