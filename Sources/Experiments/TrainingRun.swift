@@ -43,25 +43,39 @@ public final class TrainingRun {
         log("train \(splits.train.sampleCount), validation \(splits.validation?.sampleCount ?? 0), test \(splits.test.sampleCount) samples")
     }
 
-    /// Trains as configured and returns the trainer (with its history).
+    /// The lock file a run holds in its folder while it trains.
+    static let lockName = ".train.lock"
+
+    /// Trains as configured and returns the trainer (with its history). The run folder is
+    /// locked for the whole run: a second run into it stops at once instead of mixing files.
     @discardableResult
     public func train(resume: Bool) throws -> Trainer {
         let c = configuration
+        try Folder.create(c.output)
+        let lock = try FolderLock(folder: c.output, name: TrainingRun.lockName,
+                                  advice: "wait for that run to end, or train into another output folder")
+        defer { lock.release() }
+        if let problem = lock.unsupported { log("warning: \(problem)") }
         BLASRuntime.setThreadCount(c.threads)
         let splits = try prepareData()
         log("data: train \(splits.train.sampleCount), validation \(splits.validation?.sampleCount ?? 0), test \(splits.test.sampleCount)")
         let model = c.makeModel()
         c.initialization.apply(to: model.parameters, seed: c.seed)
         let stepsPerEpoch = (splits.train.sampleCount + c.batchSize - 1) / c.batchSize
+        let settings = ResolvedSettings.json(c)
         let trainer = Trainer(model: model, optimizer: c.makeOptimizer(), schedule: c.schedule(stepsPerEpoch: stepsPerEpoch),
                               batchSize: c.batchSize, seed: c.seed, runFolder: c.output,
-                              metadata: ["config": c.text, "config_file": c.file, "overrides": try c.overrides.jsonText()])
+                              metadata: ["config": c.text, "config_file": c.file, "overrides": try c.overrides.jsonText(),
+                                         ResolvedSettings.metadataKey: settings])
         trainer.earlyStoppingPatience = c.earlyStoppingPatience
         trainer.batchNormRecalibrationBatches = c.batchNormRecalibrationBatches
         trainer.labelSmoothing = Float(c.labelSmoothing)
         trainer.weightAverage = c.averageDecay > 0 ? WeightAverage(decay: Float(c.averageDecay)) : nil
         if resume {
-            try trainer.resume()
+            let checkpoint = trainer.lastCheckpointPath
+            try trainer.resume(accepting: { metadata in
+                for change in try ResumeCheck.check(checkpoint: checkpoint, metadata: metadata, settings: settings) { log(change) }
+            })
             log("resumed from \(trainer.lastCheckpointPath) after epoch \(trainer.epochsDone)")
         } else if FileManager.default.fileExists(atPath: trainer.lastCheckpointPath) {
             throw TrainerError(description: "\(c.output) already holds a run: pass --resume to continue it, or choose another output folder")

@@ -19,7 +19,10 @@ public final class BatchNorm: Layer {
     private let mean: Tensor
     private let inverseStd: Tensor
 
-    public init(channels: Int, momentum: Float = 0.1, epsilon: Float = 1e-5) {
+    /// PyTorch's default, which every model here uses; checkpoint settings report it to loaders.
+    public static let defaultEpsilon: Float = 1e-5
+
+    public init(channels: Int, momentum: Float = 0.1, epsilon: Float = BatchNorm.defaultEpsilon) {
         self.channels = channels
         self.momentum = momentum
         self.epsilon = epsilon

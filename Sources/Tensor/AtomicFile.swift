@@ -37,6 +37,24 @@ public enum AtomicFile {
         syncFolder(of: path)
     }
 
+    /// Renames a complete file over `path` (in the same folder) and makes the rename durable, so
+    /// a file written earlier under a pending name can be put in place after a commit elsewhere.
+    public static func move(_ source: String, to path: String) throws {
+        guard rename(source, path) == 0 else {
+            throw WriteError(path: path, message: "cannot rename \(source) to it: \(String(cString: strerror(errno)))")
+        }
+        syncFolder(of: path)
+    }
+
+    /// Removes `path` if it is there (a file left by an unfinished write) and makes that durable.
+    public static func remove(_ path: String) throws {
+        if unlink(path) == 0 {
+            syncFolder(of: path)
+        } else if errno != ENOENT {
+            throw WriteError(path: path, message: "cannot remove: \(String(cString: strerror(errno)))")
+        }
+    }
+
     /// Makes a rename in the folder of `path` durable.
     static func syncFolder(of path: String) {
         let folder = URL(fileURLWithPath: path).deletingLastPathComponent().path

@@ -26,8 +26,9 @@ public struct TrainerError: Error, CustomStringConvertible {
 ///
 /// Everything random is derived from the seed and the progress counters: the epoch's sample
 /// order from (seed, epoch), dropout masks from (seed, step), augmentation from
-/// (seed, step). A run resumed from `last.safetensors` therefore continues exactly as the
-/// uninterrupted run would have.
+/// (seed, step). A run resumed from `last.safetensors` and its training state therefore
+/// continues exactly as the uninterrupted run would have. `CheckpointFiles` says which files an
+/// epoch writes, and in which order, so that this holds after a crash at any point.
 public final class Trainer {
     public let model: Classifier
     /// The model's named parameters, listed once: the optimiser steps over them every batch.
@@ -37,6 +38,7 @@ public final class Trainer {
     public let batchSize: Int
     public let seed: UInt64
     public let runFolder: String
+    private let files: CheckpointFiles
     /// Stored in every checkpoint (model and run configuration as JSON, dataset names, ...).
     public var metadata: [String: String]
     /// Stops when validation accuracy has not improved for this many epochs (nil: never).
@@ -54,6 +56,9 @@ public final class Trainer {
     public var onBatch: ((Int, Int, Double) -> Void)?
     /// Called after each epoch's evaluation and checkpoint.
     public var onEpoch: ((EpochRecord) -> Void)?
+    /// Called with each file of an epoch's checkpoint as it is put in place; tests throw here
+    /// to stop a save part-way, as a crash would.
+    package var onCheckpointFile: ((String) throws -> Void)?
     /// Whether the last `run` ended by early stopping.
     public private(set) var stoppedEarly = false
 
@@ -62,9 +67,11 @@ public final class Trainer {
     public private(set) var history: [EpochRecord] = []
     private var bestValidation = -Double.infinity
 
-    public var lastCheckpointPath: String { runFolder + "/last.safetensors" }
-    public var bestCheckpointPath: String { runFolder + "/best.safetensors" }
-    public var metricsPath: String { runFolder + "/metrics.jsonl" }
+    public var lastCheckpointPath: String { files.last }
+    public var bestCheckpointPath: String { files.best }
+    /// The optimiser state (and a weight average's trained weights) that resuming reads beside `last`.
+    public var trainingStatePath: String { files.lastState }
+    public var metricsPath: String { files.metrics }
 
     public init(model: Classifier, optimizer: Optimizer, schedule: LearningRateSchedule, batchSize: Int,
                 seed: UInt64, runFolder: String, metadata: [String: String] = [:]) {
@@ -75,19 +82,22 @@ public final class Trainer {
         self.batchSize = batchSize
         self.seed = seed
         self.runFolder = runFolder
+        files = CheckpointFiles(folder: runFolder)
         self.metadata = metadata
     }
 
-    /// Continues from the run folder's last checkpoint and metrics log.
-    public func resume() throws {
-        let checkpoint = try Checkpoint.read(path: lastCheckpointPath)
+    /// Continues from the run folder's last checkpoint, its training state and the metrics log.
+    /// `accept` sees the checkpoint's metadata before anything is restored, and throws to
+    /// refuse a checkpoint of another configuration.
+    public func resume(accepting accept: ([String: String]) throws -> Void = { _ in }) throws {
+        let (checkpoint, state) = try files.readForResume()
+        try accept(checkpoint.metadata)
         try checkpoint.restore(into: model)
-        if let weightAverage {
-            // The checkpoint's model is the average; the trained weights are stored beside it.
-            weightAverage.prepare(parameters)
-            try checkpoint.restore(parameters.map { NamedBuffer("training.\($0.name)", $0.parameter.value) })
-        }
-        try checkpoint.restore(optimizer: optimizer, parameters: parameters)
+        // With a weight average the restored model is the average: it becomes the average's
+        // value again, and the trained weights come back from the training state.
+        weightAverage?.prepare(parameters)
+        let trained = weightAverage == nil ? [] : parameters.map { NamedBuffer("training.\($0.name)", $0.parameter.value) }
+        try state.restore(optimizer: optimizer, parameters: parameters, extra: trained)
         guard let epochs = checkpoint.metadata["epochs_done"].flatMap(Int.init),
               let steps = checkpoint.metadata["step"].flatMap(Int.init) else {
             throw TrainerError(description: "\(lastCheckpointPath): no progress counters (epochs_done, step) in its metadata")
@@ -154,12 +164,12 @@ public final class Trainer {
             history.append(record)
             let improved = (validationAccuracy ?? -record.trainLoss) > bestValidation
             if improved { bestValidation = validationAccuracy ?? -record.trainLoss }
-            let checkpoint = Checkpoint(model: model, optimizer: optimizer, extra: weightAverage?.trainedWeights ?? [],
-                                        metadata: progressMetadata())
-            try checkpoint.write(to: lastCheckpointPath)
-            if improved { try checkpoint.write(to: bestCheckpointPath) }
+            let progress = progressMetadata()
+            let state = TrainingState(optimizer: optimizer, extra: weightAverage?.trainedWeights ?? [],
+                                      metadata: progress.filter { ["epochs_done", "step"].contains($0.key) })
+            try files.save(Checkpoint(model: model, metadata: progress), state: state, isBest: improved,
+                           writeMetrics: writeHistory, reached: onCheckpointFile)
             weightAverage?.exchange(parameters)
-            try writeHistory()
             onEpoch?(record)
             stoppedEarly = earlyStopReached(validation: validation)
         }

@@ -45,8 +45,8 @@ package final class WeightAverage {
         exchanged.toggle()
     }
 
-    /// What a checkpoint stores beside the (averaged) model: the trained weights, under
-    /// "training.<parameter>". Valid while exchanged.
+    /// What the training state stores while the checkpoint holds the averaged model: the
+    /// trained weights, under "training.<parameter>". Valid while exchanged.
     package var trainedWeights: [NamedBuffer] {
         precondition(exchanged, "WeightAverage: the trained weights are in the parameters")
         return average.keys.sorted().map { NamedBuffer("training.\($0)", average[$0]!) }

@@ -71,8 +71,11 @@ func smallMRConfig(folder: String, extra: String = "") -> String {
         #expect(again.status != 0)
         #expect(again.error.contains("--resume"))
 
-        let resumed = try convrelu(["train", "--config", config, "--resume", "--epochs", "2"])
+        // The thread count changes no result, so a resume may change it, like the epoch count.
+        let resumed = try convrelu(["train", "--config", config, "--resume", "--epochs", "2", "--threads", "1"])
         #expect(resumed.status == 0, "\(resumed.error)")
+        #expect(resumed.output.contains("resuming with epochs: 1 → 2"))
+        #expect(resumed.output.contains("resuming with threads: 2 → 1"))
         #expect(resumed.output.contains("resumed from"))
         #expect(resumed.output.contains("epoch   2"))
         let log = try String(contentsOfFile: folder + "/run/metrics.jsonl", encoding: .utf8)

@@ -46,6 +46,7 @@ func tinyModel(dropout: Double = 0.5) -> CharCNN {
     c.hiddenUnits = 16
     c.dropout = dropout
     c.batchNorm = true
+    c.activation = ActivationPlan(.convReLU)
     let model = CharCNN(c)
     InitializationScheme(weights: .heNormal).apply(to: model.parameters, seed: 5)
     return model
@@ -96,14 +97,102 @@ func tinyModel(dropout: Double = 0.5) -> CharCNN {
         }
         for (a, b) in zip(straight.model.buffers, resumed.model.buffers) { #expect(a.tensor.array == b.tensor.array, "\(a.name)") }
         #expect(resumed.history.map(\.trainLoss) == straight.history.map(\.trainLoss))
-        #expect(try Data(contentsOf: URL(fileURLWithPath: resumed.lastCheckpointPath))
-            == Data(contentsOf: URL(fileURLWithPath: straight.lastCheckpointPath)), "the checkpoints are byte for byte the same")
+        for path in [\Trainer.lastCheckpointPath, \Trainer.trainingStatePath] {
+            #expect(try Data(contentsOf: URL(fileURLWithPath: resumed[keyPath: path]))
+                == Data(contentsOf: URL(fileURLWithPath: straight[keyPath: path])), "the files are byte for byte the same")
+        }
         if averaging {
             let checkpoint = try Checkpoint.read(path: straight.lastCheckpointPath)
-            let weight = try checkpoint.file.tensor("fc3.weight"), trained = try checkpoint.file.tensor("training.fc3.weight")
+            let state = try TrainingState.read(path: straight.trainingStatePath)
+            let weight = try checkpoint.file.tensor("fc3.weight"), trained = try state.file.tensor("training.fc3.weight")
             #expect(weight.array != trained.array, "the model tensors are the average, not the trained weights")
             #expect(trained.array == straight.model.parameters.first { $0.name == "fc3.weight" }!.parameter.value.array)
+            #expect(!checkpoint.file.contains("training.fc3.weight"))
         }
+    }
+
+    struct SimulatedCrash: Error {}
+
+    /// A crash at any point of an epoch's save (simulated by stopping the save after each file
+    /// it puts in place) leaves a folder from which the run resumes and ends exactly as the
+    /// uninterrupted run: the same checkpoints, training state, best checkpoint and metrics.
+    /// Whatever `last` says is done is on disk: its metrics line, and the best checkpoint of
+    /// an epoch it counts as best.
+    @Test(arguments: [false, true]) func crashDuringASaveResumesExactly(averaging: Bool) throws {
+        let data = CountingTask(count: 40, length: 130, seed: 3), validation = CountingTask(count: 24, length: 130, seed: 8)
+        func trainer(_ folder: String) -> Trainer {
+            let t = Trainer(model: tinyModel(), optimizer: Adam(), schedule: .constant(rate: 3e-3), batchSize: 16, seed: 4, runFolder: folder)
+            t.weightAverage = averaging ? WeightAverage(decay: 0.9) : nil
+            return t
+        }
+        let straightFolder = try TemporaryFolder(prefix: "convrelu-run")
+        let straight = trainer(straightFolder.path)
+        var filesPerSave: [[String]] = [[], [], []]
+        straight.onCheckpointFile = { [unowned straight] path in
+            filesPerSave[straight.epochsDone - 1].append(URL(fileURLWithPath: path).lastPathComponent)
+        }
+        try straight.run(epochs: 3, train: data, validation: validation, test: nil)
+        #expect(filesPerSave[0] == ["metrics.jsonl", "best.next.safetensors", "last.optimizer.next.safetensors",
+                                    "last.safetensors", "best.safetensors", "last.optimizer.safetensors"])
+        #expect(filesPerSave[1] == ["metrics.jsonl", "last.optimizer.next.safetensors", "last.safetensors", "last.optimizer.safetensors"],
+                "epoch 2 is no better than epoch 1")
+        #expect(filesPerSave[2] == filesPerSave[0], "epoch 3 is the best")
+
+        for epoch in 2...3 {
+            for crashAfter in 0..<filesPerSave[epoch - 1].count {
+                let temporary = try TemporaryFolder(prefix: "convrelu-run")
+                let first = trainer(temporary.path)
+                var written = 0
+                first.onCheckpointFile = { [unowned first] _ in
+                    if first.epochsDone == epoch {
+                        if written == crashAfter { throw SimulatedCrash() }
+                        written += 1
+                    }
+                }
+                #expect(throws: SimulatedCrash.self) { try first.run(epochs: 3, train: data, validation: validation, test: nil) }
+                let committed = crashAfter >= (filesPerSave[epoch - 1].firstIndex(of: "last.safetensors") ?? 0)
+                let lastSays = try Checkpoint.read(path: first.lastCheckpointPath).metadata["epochs_done"]
+                #expect(lastSays == String(committed ? epoch : epoch - 1), "epoch \(epoch), crash after \(crashAfter + 1) files")
+                let lines = try String(contentsOfFile: first.metricsPath, encoding: .utf8).split(separator: "\n")
+                #expect(lines.count >= Int(lastSays!)!, "the metrics hold every epoch the checkpoint counts as done")
+
+                let resumed = trainer(temporary.path)
+                try resumed.resume()
+                #expect(resumed.epochsDone == Int(lastSays!)!)
+                try resumed.run(epochs: 3, train: data, validation: validation, test: nil)
+                let context = "epoch \(epoch), crash after \(crashAfter + 1) files"
+                for name in ["last.safetensors", "last.optimizer.safetensors", "best.safetensors"] {
+                    #expect(try Data(contentsOf: URL(fileURLWithPath: temporary.path + "/" + name))
+                        == Data(contentsOf: URL(fileURLWithPath: straightFolder.path + "/" + name)), "\(name), \(context)")
+                }
+                #expect(resumed.history.map(\.trainLoss) == straight.history.map(\.trainLoss), "\(context)")
+                #expect(resumed.history.map(\.validationAccuracy) == straight.history.map(\.validationAccuracy), "\(context)")
+                #expect(try FileManager.default.contentsOfDirectory(atPath: temporary.path).sorted()
+                    == ["best.safetensors", "last.optimizer.safetensors", "last.safetensors", "metrics.jsonl"], "\(context)")
+            }
+        }
+    }
+
+    /// A model checkpoint and a training state of different epochs are not a pair: resume
+    /// refuses them, naming both files, rather than continue inexactly; a missing state is named.
+    @Test func mismatchedOrMissingTrainingStateIsRefused() throws {
+        let data = CountingTask(count: 32, length: 130, seed: 5)
+        let temporary = try TemporaryFolder(prefix: "convrelu-run")
+        func trainer() -> Trainer {
+            Trainer(model: tinyModel(), optimizer: SGD(momentum: 0.9), schedule: .constant(rate: 0.01), batchSize: 16,
+                    seed: 1, runFolder: temporary.path)
+        }
+        let first = trainer()
+        try first.run(epochs: 1, train: data, validation: nil, test: nil)
+        let epochOneState = try Data(contentsOf: URL(fileURLWithPath: first.trainingStatePath))
+        try first.run(epochs: 2, train: data, validation: nil, test: nil)
+        try epochOneState.write(to: URL(fileURLWithPath: first.trainingStatePath))
+        let mismatch = #expect(throws: TrainerError.self) { try trainer().resume() }
+        #expect(mismatch?.description.contains("\(first.trainingStatePath) is from epoch 1, step 2, \(first.lastCheckpointPath) from epoch 2, step 4") == true)
+
+        try FileManager.default.removeItem(atPath: first.trainingStatePath)
+        let missing = #expect(throws: TrainerError.self) { try trainer().resume() }
+        #expect(missing?.description.hasPrefix("\(first.trainingStatePath): missing") == true)
     }
 
     /// The average after three updates, by hand, with the ramp min(d, (1 + t)/(10 + t)); two
