@@ -18,6 +18,7 @@ public final class CIFARSource: BatchSource {
 
     public var sampleCount: Int { samples.count }
     public var classes: Int { dataset.classCount }
+    public func label(at index: Int) -> Int { Int(dataset.labels[samples[index]]) }
 
     public func fill(_ batch: Batch, indices: ArraySlice<Int>, augmentationSeed: UInt64?) {
         var rng = RNG(seed: augmentationSeed ?? 0, stream: "augmentation")

@@ -19,6 +19,7 @@ public final class TextCacheSource: BatchSource {
 
     public var sampleCount: Int { samples.count }
     public var classes: Int { cache.classCount }
+    public func label(at index: Int) -> Int { cache.label(samples[index]) }
 
     public func fill(_ batch: Batch, indices: ArraySlice<Int>, augmentationSeed: UInt64?) {
         let length = cache.length

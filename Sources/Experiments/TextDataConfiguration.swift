@@ -90,9 +90,11 @@ extension TextDataConfiguration {
         switch dataset.layout {
         case .filePerClass(let names):
             let name = dataset.rawValue
-            let cache = try openOrBuild(name: "\(name)-k\(folds)-s\(foldSeed)", log: log) { cachePath in
-                let files = try sourceFiles(names)
-                let foldFile = "\(cacheFolder)/\(name)-folds-k\(folds)-s\(foldSeed).tsv"
+            let files = try sourceFiles(names)
+            let tag = sourceTag(files)
+            let cache = try openOrBuild(name: "\(name)-k\(folds)-s\(foldSeed)", sourceTag: tag, log: log) { cachePath in
+                // The folds are drawn from the sample ids, so they are kept per source too.
+                let foldFile = "\(cacheFolder)/\(name)-folds-k\(folds)-s\(foldSeed)-\(tag).tsv"
                 let assignment: FoldAssignment
                 if FileManager.default.fileExists(atPath: foldFile) {
                     assignment = try FoldAssignment.read(from: foldFile)
@@ -109,8 +111,10 @@ extension TextDataConfiguration {
             (trainCache, testCache) = (cache, cache)
         case .csv(let format):
             func build(_ file: String, _ split: String) throws -> TextCache {
-                try openOrBuild(name: "\(dataset.rawValue)-\(split)-\((file as NSString).deletingPathExtension)", log: log) { cachePath in
-                    _ = try TextPreprocessor.preprocessCSV(try sourceFiles([file])[0], format: format,
+                let source = try sourceFiles([file])[0]
+                return try openOrBuild(name: "\(dataset.rawValue)-\(split)-\((file as NSString).deletingPathExtension)",
+                                       sourceTag: sourceTag([source]), log: log) { cachePath in
+                    _ = try TextPreprocessor.preprocessCSV(source, format: format,
                                                            dataset: dataset.rawValue, settings: settings, to: cachePath,
                                                            threads: threads, progress: progress)
                 }
@@ -151,11 +155,19 @@ extension TextDataConfiguration {
     /// The named files from the dataset folder, or from inside its archive.
     func sourceFiles(_ names: [String]) throws -> [SourceFile] { try SourceFile.open(names, in: DatasetFiles(path: path)) }
 
-    /// Caches are named by dataset, split, settings and the source path, so another copy of the
-    /// data (a subset, the archive) never reuses a cache built from different files.
-    private func openOrBuild(name: String, log: (String) -> Void, build: (String) throws -> Void) throws -> TextCache {
-        let source = URL(fileURLWithPath: path).standardizedFileURL.path
-        let sourceTag = String(source.utf8.reduce(UInt64(0xcbf2_9ce4_8422_2325)) { ($0 ^ UInt64($1)) &* 0x100_0000_01b3 } >> 32, radix: 16)
+    /// A short tag of where the sources are and what they hold (path, then each file's name,
+    /// size and content digest): another copy of the data, or the same file with other contents,
+    /// never reuses a cache built from different bytes. The content decides, not the file's time
+    /// stamp, so touching or copying a file keeps its cache.
+    private func sourceTag(_ files: [SourceFile]) -> String {
+        var text = URL(fileURLWithPath: path).standardizedFileURL.path
+        for file in files { text += "|\(file.baseName)|\(file.count)|\(file.contentDigest)" }
+        let digest = text.utf8.reduce(UInt64(0xcbf2_9ce4_8422_2325)) { ($0 ^ UInt64($1)) &* 0x100_0000_01b3 }
+        return String(digest >> 16, radix: 16)
+    }
+
+    /// Caches are named by dataset, split, settings and `sourceTag`.
+    private func openOrBuild(name: String, sourceTag: String, log: (String) -> Void, build: (String) throws -> Void) throws -> TextCache {
         let cachePath = "\(cacheFolder)/\(name)-\(settingsTag)-\(sourceTag).crtext"
         if !FileManager.default.fileExists(atPath: cachePath) {
             log("preprocessing \(dataset.rawValue) into \(cachePath)")

@@ -58,6 +58,7 @@ public final class TrainingRun {
         if let problem = lock.unsupported { log("warning: \(problem)") }
         BLASRuntime.setThreadCount(c.threads)
         let splits = try prepareData()
+        try splits.check(data: c.workload.path, classNames: c.workload.classNames)
         log("data: train \(splits.train.sampleCount), validation \(splits.validation?.sampleCount ?? 0), test \(splits.test.sampleCount)")
         let model = c.makeModel()
         c.initialization.apply(to: model.parameters, seed: c.seed)
@@ -144,4 +145,20 @@ struct DataSplits {
     var train: BatchSource
     var validation: BatchSource?
     var test: BatchSource
+
+    /// Refuses splits no run can learn from or be measured on: an empty training or test set
+    /// (empty files would "train" and report 0%), and a training set of one class, which can only
+    /// give a constant classifier. `data` names the dataset in the message.
+    func check(data: String, classNames: [String]) throws {
+        guard train.sampleCount > 0 else { throw TrainerError(description: "\(data): the training split has no samples; are the data files empty?") }
+        guard test.sampleCount > 0 else { throw TrainerError(description: "\(data): the test split has no samples; are the data files empty?") }
+        var counts = [Int](repeating: 0, count: train.classes)
+        for i in 0..<train.sampleCount { counts[train.label(at: i)] += 1 }
+        let present = counts.indices.filter { counts[$0] > 0 }
+        guard present.count >= 2 else {
+            let only = present.first.map { classNames.indices.contains($0) ? "'\(classNames[$0])'" : "\($0)" } ?? "none"
+            throw TrainerError(description: "\(data): the training split holds one class only (\(only), \(train.sampleCount) samples); "
+                               + "a classifier needs at least two: is a class's file empty?")
+        }
+    }
 }

@@ -44,6 +44,10 @@ public final class SourceFile: @unchecked Sendable {  // immutable after init
 
     public var count: Int { mapping?.count ?? bytes.count }
 
+    /// XXH64 of the contents: caches built from this file carry it, so a file that changed
+    /// (edited, replaced, emptied) never meets a cache built from its old contents.
+    public var contentDigest: UInt64 { withBytes { XXH64.hash(UnsafeRawBufferPointer($0)) } }
+
     func withBytes<Result>(_ body: (UnsafeBufferPointer<UInt8>) throws -> Result) rethrows -> Result {
         if let mapping { return try body(mapping.bindMemory(to: UInt8.self)) }
         return try bytes.withUnsafeBufferPointer(body)

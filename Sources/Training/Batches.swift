@@ -13,6 +13,8 @@ public final class Batch {
 public protocol BatchSource: AnyObject {
     var sampleCount: Int { get }
     var classes: Int { get }
+    /// The class of sample `index` (0..<sampleCount), without assembling its input.
+    func label(at index: Int) -> Int
     /// Fills `batch` with the samples at `indices`. `augmentationSeed` is nil in evaluation;
     /// in training it seeds whatever random augmentation the source does for this batch.
     func fill(_ batch: Batch, indices: ArraySlice<Int>, augmentationSeed: UInt64?)

@@ -62,4 +62,51 @@ import Testing
         #expect(nested.status == 1)
         #expect(nested.error.contains("convrelu: error: \(folder)/cache: exists and is not a folder"), "\(nested.error)")
     }
+
+    /// A copy of MR in `folder`/mr whose files are given; nil keeps the real file.
+    static func mrCopy(in temporary: TemporaryFolder, positive: String? = nil, negative: String? = nil) throws -> String {
+        let mr = temporary.path + "/mr"
+        try FileManager.default.createDirectory(atPath: mr, withIntermediateDirectories: true)
+        for (name, replacement) in [("rt-polarity.pos", positive), ("rt-polarity.neg", negative)] {
+            if let replacement {
+                try replacement.write(toFile: mr + "/" + name, atomically: true, encoding: .utf8)
+            } else {
+                try FileManager.default.copyItem(atPath: "\(Fixtures.dataFolder)/mr/\(name)", toPath: mr + "/" + name)
+            }
+        }
+        return mr
+    }
+
+    /// Issue 15, row 9: empty files, or one class's file empty, stop the run before training.
+    @Test func emptyOrOneClassTrainingSetIsAnError() throws {
+        let temporary = try TemporaryFolder(prefix: "convrelu-cli")
+        let config = try temporary.write("mr.json", smallMRConfig(folder: temporary.path))
+        let oneClass = try Self.mrCopy(in: temporary, positive: "")
+        let run = try convrelu(["train", "--config", config, "--data", oneClass])
+        #expect(run.status == 1)
+        #expect(run.error.contains("\(oneClass): the training split holds one class only ('negative', 64 samples)"), "\(run.error)")
+        #expect(!FileManager.default.fileExists(atPath: temporary.path + "/run/last.safetensors"))
+
+        let emptyFolder = try TemporaryFolder(prefix: "convrelu-cli")
+        let empty = try Self.mrCopy(in: emptyFolder, positive: "", negative: "")
+        let none = try convrelu(["train", "--config", config, "--data", empty])
+        #expect(none.status == 1)
+        #expect(none.error.contains("\(empty): the training split has no samples"), "\(none.error)")
+    }
+
+    /// Issue 15, row 4: a corpus file that changes after its cache was built gets a new cache.
+    @Test func changedCorpusIsPreprocessedAgain() throws {
+        let temporary = try TemporaryFolder(prefix: "convrelu-cli")
+        let mr = try Self.mrCopy(in: temporary)
+        let config = try temporary.write("mr.json", smallMRConfig(folder: temporary.path))
+        let first = try convrelu(["preprocess", "--config", config, "--data", mr])
+        #expect(first.status == 0 && first.output.contains("preprocessing mr into"), "\(first.error)")
+        let again = try convrelu(["preprocess", "--config", config, "--data", mr])
+        #expect(again.status == 0 && !again.output.contains("preprocessing"), "an unchanged corpus reuses its cache")
+        var lines = try String(contentsOfFile: mr + "/rt-polarity.pos", encoding: .isoLatin1).split(separator: "\n", omittingEmptySubsequences: false)
+        lines[0] = "an entirely different first sentence ."
+        try lines.joined(separator: "\n").write(toFile: mr + "/rt-polarity.pos", atomically: true, encoding: .isoLatin1)
+        let changed = try convrelu(["preprocess", "--config", config, "--data", mr])
+        #expect(changed.status == 0 && changed.output.contains("preprocessing mr into"), "a changed corpus is preprocessed again")
+    }
 }

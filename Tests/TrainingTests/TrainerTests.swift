@@ -30,6 +30,7 @@ final class CountingTask: BatchSource {
     }
 
     var sampleCount: Int { samples.count }
+    func label(at index: Int) -> Int { Int(labels[index]) }
 
     func fill(_ batch: Batch, indices: ArraySlice<Int>, augmentationSeed: UInt64?) {
         batch.input.resize(to: [indices.count, length])
