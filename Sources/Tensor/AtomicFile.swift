@@ -9,9 +9,7 @@ public enum AtomicFile {
     }
 
     public static func write(_ bytes: [UInt8], to path: String) throws {
-        let url = URL(fileURLWithPath: path)
-        let folder = url.deletingLastPathComponent().path
-        let temporary = folder + "/." + url.lastPathComponent + ".tmp-\(getpid())"
+        let temporary = temporaryPath(for: path)
         let fd = open(temporary, O_WRONLY | O_CREAT | O_TRUNC, 0o644)
         guard fd >= 0 else { throw WriteError(path: path, message: "cannot create \(temporary): \(String(cString: strerror(errno)))") }
         var written = 0
@@ -55,6 +53,27 @@ public enum AtomicFile {
         }
     }
 
+    /// The hidden file beside `path` that this process writes before renaming it over `path`
+    /// (a rename is atomic only within one file system): `.<name>.tmp-<pid>`. Temporaries of
+    /// writers that no longer run are removed from the folder first, whichever file they were
+    /// for (a cache keyed by its sources' contents may never be written under that name again):
+    /// a process killed mid-write, or by SIGBUS on a full disk, leaves its own behind and
+    /// nothing else ever would.
+    static func temporaryPath(for path: String) -> String {
+        let url = URL(fileURLWithPath: path)
+        let folder = url.deletingLastPathComponent().path
+        let marker = ".tmp-"
+        for name in (try? FileManager.default.contentsOfDirectory(atPath: folder)) ?? [] where name.hasPrefix(".") {
+            guard let range = name.range(of: marker, options: .backwards) else { continue }
+            // Only a pid that names no process here is stale: kill with signal 0 sends nothing
+            // and fails with ESRCH exactly then (EPERM means alive under another user).
+            guard let pid = pid_t(name[range.upperBound...]), pid > 0, pid != getpid(),
+                  kill(pid, 0) != 0, errno == ESRCH else { continue }
+            unlink(folder + "/" + name)
+        }
+        return folder + "/." + url.lastPathComponent + marker + "\(getpid())"
+    }
+
     /// Makes a rename in the folder of `path` durable.
     static func syncFolder(of path: String) {
         let folder = URL(fileURLWithPath: path).deletingLastPathComponent().path
@@ -80,20 +99,37 @@ public final class MappedOutputFile {
     public init(path: String, capacity: Int) throws {
         self.path = path
         self.capacity = max(1, capacity)
-        let url = URL(fileURLWithPath: path)
-        temporary = url.deletingLastPathComponent().path + "/." + url.lastPathComponent + ".tmp-\(getpid())"
+        temporary = AtomicFile.temporaryPath(for: path)
         fd = open(temporary, O_RDWR | O_CREAT | O_TRUNC, 0o644)
         guard fd >= 0 else {
             throw AtomicFile.WriteError(path: path, message: "cannot create \(temporary): \(String(cString: strerror(errno)))")
         }
-        guard ftruncate(fd, off_t(self.capacity)) == 0,
-              let base = mmap(nil, self.capacity, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0), base != MAP_FAILED else {
+        // The blocks are reserved before mapping: a store into a page of a sparse file that the
+        // file system cannot back (a full disk) raises SIGBUS, killing the process mid-write,
+        // where a failed reservation is an error the caller can report.
+        let reserved = MappedOutputFile.reserve(fd, self.capacity)
+        guard reserved == 0 else {
+            close(fd)
+            unlink(temporary)
+            throw AtomicFile.WriteError(path: path, message: "cannot reserve \(self.capacity) bytes on disk for \(temporary): \(String(cString: strerror(reserved)))")
+        }
+        guard let base = mmap(nil, self.capacity, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0), base != MAP_FAILED else {
             let message = String(cString: strerror(errno))
             close(fd)
             unlink(temporary)
             throw AtomicFile.WriteError(path: path, message: "cannot map \(self.capacity) bytes: \(message)")
         }
         bytes = UnsafeMutableRawBufferPointer(start: base, count: self.capacity)
+    }
+
+    /// Sizes the file to `size` bytes with its blocks allocated; returns 0 or an errno value.
+    private static func reserve(_ fd: Int32, _ size: Int) -> Int32 {
+        #if canImport(Glibc)
+        return posix_fallocate(fd, 0, off_t(size))
+        #else
+        // macOS has no posix_fallocate: the file stays sparse there.
+        return ftruncate(fd, off_t(size)) == 0 ? 0 : errno
+        #endif
     }
 
     /// Keeps the first `size` bytes, syncs them and renames the file over `path`.

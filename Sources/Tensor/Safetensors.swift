@@ -113,6 +113,7 @@ public struct Safetensors: Sendable {
         let dataLength = bytes.count - dataStart
         var file = Safetensors()
         file.source = source
+        var spans: [(name: String, begin: Int, end: Int)] = []
         for (name, value) in header {
             if name == "__metadata__" {
                 guard let md = value as? [String: String] else { throw fail("__metadata__ must map strings to strings") }
@@ -147,7 +148,23 @@ public struct Safetensors: Sendable {
             let begin = dataStart + offsets[0], end = dataStart + offsets[1]
             entry.bytes = Array(bytes[begin..<end])
             file.entries[name] = entry
+            spans.append((name, offsets[0], offsets[1]))
         }
+        // As in the reference implementation, the tensors must tile the data section: tensors
+        // sharing bytes, or bytes that belong to no tensor, mean a corrupt or crafted file.
+        spans.sort { ($0.begin, $0.end, $0.name) < ($1.begin, $1.end, $1.name) }
+        var covered = 0
+        for (index, span) in spans.enumerated() {
+            if span.begin < covered {
+                let other = spans[index - 1]
+                throw fail("tensor '\(span.name)': data_offsets [\(span.begin), \(span.end)] overlap tensor '\(other.name)' at [\(other.begin), \(other.end)]")
+            }
+            if span.begin > covered {
+                throw fail("tensor '\(span.name)': data_offsets [\(span.begin), \(span.end)] leave bytes \(covered)..<\(span.begin) of the data section unused")
+            }
+            covered = span.end
+        }
+        guard covered == dataLength else { throw fail("bytes \(covered)..<\(dataLength) of the data section belong to no tensor") }
         return file
     }
 

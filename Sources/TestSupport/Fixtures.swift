@@ -58,6 +58,14 @@ public func mismatch<A: BinaryFloatingPoint, B: BinaryFloatingPoint>(_ actual: [
     return "\(what)[\(worst.index)] = \(actual[worst.index]), expected \(expected[worst.index]) (of \(actual.count))"
 }
 
+/// Compares `actual` with the reference tensor `expected`: the shapes first, since the right
+/// values in another layout (a transposed weight, a lost axis) are a wrong result, then the
+/// values as the array version does. Returns nil when they match, or a message otherwise.
+public func mismatch(_ actual: Tensor, _ expected: Tensor, _ tolerance: Tolerance, _ what: String) -> String? {
+    guard actual.shape == expected.shape else { return "\(what): shape \(actual.shape), expected \(expected.shape)" }
+    return mismatch(actual.array, expected.array, tolerance, what)
+}
+
 /// Largest |a - b| / max(|b|, floor): a figure for reports.
 public func maxRelativeError(_ actual: [Float], _ expected: [Float], floor: Float = 1e-6) -> Float {
     zip(actual, expected).map { abs($0 - $1) / max(abs($1), floor) }.max() ?? 0

@@ -63,9 +63,9 @@ import Testing
         var problems: [String] = []
         var worst: [String: Float] = [:]
         func compareElementwise(_ actual: Tensor, _ name: String, _ kind: String) throws {
-            let expected = try file.floats(name)
-            if let m = mismatch(actual.array, expected, Fixtures.modelTolerance, name) { problems.append(m) }
-            worst[kind] = max(worst[kind] ?? 0, maxRelativeError(actual.array, expected))
+            let expected = try file.tensor(name)
+            if let m = mismatch(actual, expected, Fixtures.modelTolerance, name) { problems.append(m) }
+            worst[kind] = max(worst[kind] ?? 0, maxRelativeError(actual.array, expected.array))
         }
         try compareElementwise(logits, "logits", "logits")
         try compareElementwise(Tensor(shape: [1], values: [loss]), "loss", "loss")

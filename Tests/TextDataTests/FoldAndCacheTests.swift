@@ -1,4 +1,5 @@
 import Foundation
+import Tensor
 import TestSupport
 import Testing
 @testable import TextData
@@ -174,6 +175,22 @@ import Testing
         expectError(.foldsDoNotMatchSamples(detail: "24 ids for 25 samples"), file: folder.path + "/x.cache", line: nil) {
             try TextPreprocessor.preprocessClassFiles([negative, positive], folds: shorter, settings: settings, to: folder.path + "/x.cache")
         }
+    }
+
+    /// A cache the disk cannot hold is an error naming it (not a SIGBUS half-way through
+    /// writing it) and leaves no temporary file behind.
+    @Test func cacheOnAFullDiskIsAnErrorNamingIt() throws {
+        guard let disk = try TinyFileSystem(bytes: 256 << 10) else { try Test.cancel("mounting a tmpfs needs root") }
+        let folder = try TemporaryFolder(prefix: "textdata-tests")
+        // 1 000 samples of 1 014 columns take about 1 MB.
+        let source = try SourceFile(path: folder.write("train.csv", String(repeating: "\"1\",\"title\",\"text\"\n", count: 1000)))
+        let cachePath = disk.path + "/train.cache"
+        let error = #expect(throws: AtomicFile.WriteError.self) {
+            try TextPreprocessor.preprocessCSV(source, format: TextDataset.agNews.csvFormat!, dataset: "ag", to: cachePath)
+        }
+        #expect(error?.path == cachePath)
+        #expect(error?.description.contains("No space left on device") == true, "\(String(describing: error))")
+        #expect(try FileManager.default.contentsOfDirectory(atPath: disk.path).isEmpty)
     }
 }
 
