@@ -27,7 +27,7 @@ struct PlannedJob: Equatable, Sendable {
 public struct CrossValidation {
     let configPath: String
     /// The sweep folder.
-    let folder: String
+    public let folder: String
     let sweep: Sweep
     let shard: Shard
     /// `data.path`, `epochs` and `threads` from the command line, passed to every job.

@@ -67,6 +67,8 @@ struct CrossValidate: ParsableCommand {
             let sweep = try CrossValidation(configPath: config, folds: folds, seeds: seeds, shard: shard,
                                             output: output, data: data, epochs: epochs, threads: threads)
             say(BLASRuntime.summary)
+            let folder = sweep.folder, again = Interruption.commandLine()
+            Interruption.onSignal { InterruptionNote.forSweep(folder: folder, again: again) }
             let summary = try sweep.run(log: { say($0) })
             say("")
             say(summary.markdown)

@@ -16,6 +16,8 @@ struct Train: ParsableCommand {
         let overrides = RunOverrides(dataPath: data, epochs: epochs, threads: threads, output: output)
         let run = try TrainingRun(configPath: config, overrides: overrides, log: { say($0) })
         say(BLASRuntime.summary)
+        let folder = run.configuration.output, resumeCommand = Interruption.commandLine(adding: "--resume")
+        Interruption.onSignal { InterruptionNote.forRun(folder: folder, resume: resumeCommand) }
         try run.train(resume: resume)
     }
 }

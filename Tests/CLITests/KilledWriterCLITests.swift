@@ -46,4 +46,30 @@ import Testing
         let files = cacheFiles()
         #expect(files.count == 2 && files.allSatisfy { $0.hasSuffix(".crtext") && !$0.hasPrefix(".") }, "\(files)")
     }
+
+    /// Issue 15, row 13: Ctrl-C during training says what was kept and how to go on, and the
+    /// command it gives continues the run.
+    @Test func interruptedTrainingSaysWhatWasKept() throws {
+        let temporary = try TemporaryFolder(prefix: "convrelu-cli")
+        let config = try temporary.write("mr.json", smallMRConfig(folder: temporary.path).replacingOccurrences(of: "\"epochs\": 1", with: "\"epochs\": 40"))
+        let errPath = temporary.path + "/err"
+        FileManager.default.createFile(atPath: errPath, contents: nil)
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: convreluBinary)
+        process.arguments = ["train", "--config", config]
+        process.standardOutput = FileHandle.nullDevice
+        process.standardError = try FileHandle(forWritingTo: URL(fileURLWithPath: errPath))
+        try process.run()
+        let last = temporary.path + "/run/last.safetensors"
+        let deadline = Date() + 120
+        while !FileManager.default.fileExists(atPath: last), process.isRunning, Date() < deadline { usleep(10_000) }
+        kill(process.processIdentifier, SIGINT)
+        process.waitUntilExit()
+        let error = try String(contentsOfFile: errPath, encoding: .utf8)
+        #expect(process.terminationStatus == 130, "\(error)")
+        #expect(error.contains("convrelu: interrupted: \(last) keeps epoch "), "\(error)")
+        #expect(error.contains("continue with: convrelu train --config \(config) --resume"), "\(error)")
+        let resumed = try convrelu(["train", "--config", config, "--resume", "--epochs", "2"])
+        #expect(resumed.status == 0, "\(resumed.error)")
+    }
 }
