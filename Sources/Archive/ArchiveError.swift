@@ -2,7 +2,7 @@
 ///
 /// Every case carries the path of the file at fault, so a message read in a training log says
 /// which file to look at without a stack trace.
-public enum ArchiveError: Error, Equatable, Sendable, CustomStringConvertible {
+package enum ArchiveError: Error, Equatable, Sendable, CustomStringConvertible {
     /// The file (or, for `readFileMaybeGzipped`, neither it nor its `.gz` twin) does not exist.
     case missingFile(path: String)
     /// The operating system refused to open or read the file.
@@ -16,7 +16,7 @@ public enum ArchiveError: Error, Equatable, Sendable, CustomStringConvertible {
     /// The tar archive ends in the middle of a header or of an entry's contents.
     case truncatedTar(path: String, entry: String?)
 
-    public var path: String {
+    package var path: String {
         switch self {
         case .missingFile(let path), .readFailed(let path, _), .corruptCompressedData(let path, _),
              .truncatedCompressedData(let path), .corruptTar(let path, _), .truncatedTar(let path, _):
@@ -24,7 +24,7 @@ public enum ArchiveError: Error, Equatable, Sendable, CustomStringConvertible {
         }
     }
 
-    public var description: String {
+    package var description: String {
         switch self {
         case .missingFile(let path):
             return "\(path): no such file"

@@ -5,7 +5,7 @@ import Darwin
 #endif
 
 /// A forward-only source of bytes: a file, or the decompressed contents of one.
-public protocol ByteReader: AnyObject {
+package protocol ByteReader: AnyObject {
     /// The file the bytes come from, for error messages.
     var sourceName: String { get }
     /// Fills the start of `buffer` and returns how many bytes it wrote; 0 means the end of the data.
@@ -14,7 +14,7 @@ public protocol ByteReader: AnyObject {
 
 extension ByteReader {
     /// Reads until `buffer` is full or the data ends; returns the number of bytes read.
-    public func readFully(into buffer: UnsafeMutableRawBufferPointer) throws -> Int {
+    func readFully(into buffer: UnsafeMutableRawBufferPointer) throws -> Int {
         var filled = 0
         while filled < buffer.count {
             let count = try read(into: UnsafeMutableRawBufferPointer(rebasing: buffer[filled...]))
@@ -25,7 +25,7 @@ extension ByteReader {
     }
 
     /// Reads everything that is left. `expectedSize`, when right, makes this a single allocation.
-    public func readToEnd(expectedSize: Int = 1 << 16) throws -> [UInt8] {
+    func readToEnd(expectedSize: Int = 1 << 16) throws -> [UInt8] {
         // One spare byte: data that fills the buffer exactly would otherwise trigger a needless doubling.
         var bytes = [UInt8](repeating: 0, count: max(expectedSize, 0) + 1)
         var filled = 0
@@ -41,11 +41,11 @@ extension ByteReader {
 }
 
 /// Reads a file through a POSIX descriptor.
-public final class FileReader: ByteReader {
-    public let sourceName: String
+package final class FileReader: ByteReader {
+    package let sourceName: String
     private let descriptor: Int32
 
-    public init(path: String) throws {
+    package init(path: String) throws {
         sourceName = path
         descriptor = open(path, O_RDONLY | O_CLOEXEC)
         guard descriptor >= 0 else {
@@ -57,7 +57,7 @@ public final class FileReader: ByteReader {
 
     deinit { close(descriptor) }
 
-    public func read(into buffer: UnsafeMutableRawBufferPointer) throws -> Int {
+    package func read(into buffer: UnsafeMutableRawBufferPointer) throws -> Int {
         guard buffer.count > 0 else { return 0 }
         while true {
             let count = readDescriptor(descriptor, buffer.baseAddress!, buffer.count)
@@ -67,7 +67,7 @@ public final class FileReader: ByteReader {
     }
 
     /// The file's size in bytes.
-    public func size() throws -> Int {
+    package func size() throws -> Int {
         var status = stat()
         guard fstat(descriptor, &status) == 0 else {
             throw ArchiveError.readFailed(path: sourceName, reason: String(cString: strerror(errno)))
@@ -76,7 +76,7 @@ public final class FileReader: ByteReader {
     }
 
     /// Reads `count` bytes at `offset` without moving the read position (fewer at end of file).
-    public func bytes(at offset: Int, count: Int) throws -> [UInt8] {
+    package func bytes(at offset: Int, count: Int) throws -> [UInt8] {
         var bytes = [UInt8](repeating: 0, count: count)
         let got = bytes.withUnsafeMutableBytes { pread(descriptor, $0.baseAddress!, count, off_t(offset)) }
         guard got >= 0 else { throw ArchiveError.readFailed(path: sourceName, reason: String(cString: strerror(errno))) }
@@ -84,7 +84,7 @@ public final class FileReader: ByteReader {
     }
 
     /// True when the file starts with the gzip magic number.
-    public func startsWithGzipMagic() throws -> Bool {
+    func startsWithGzipMagic() throws -> Bool {
         try bytes(at: 0, count: 2) == [0x1f, 0x8b]
     }
 
@@ -106,8 +106,8 @@ private func readDescriptor(_ descriptor: Int32, _ buffer: UnsafeMutableRawPoint
 }
 
 /// The decompressed contents of a gzip or zlib `ByteReader`, produced as they are read.
-public final class GzipReader: ByteReader {
-    public var sourceName: String { source.sourceName }
+package final class GzipReader: ByteReader {
+    package var sourceName: String { source.sourceName }
     private let source: ByteReader
     private let inflater: Inflater
     private let input: UnsafeMutableRawBufferPointer
@@ -115,7 +115,7 @@ public final class GzipReader: ByteReader {
     private var inputEnd = 0
     private var sourceEnded = false
 
-    public init(source: ByteReader, inputBufferSize: Int = 1 << 18) {
+    package init(source: ByteReader, inputBufferSize: Int = 1 << 18) {
         self.source = source
         inflater = Inflater(sourceName: source.sourceName)
         input = .allocate(byteCount: inputBufferSize, alignment: 16)
@@ -123,7 +123,7 @@ public final class GzipReader: ByteReader {
 
     deinit { input.deallocate() }
 
-    public func read(into buffer: UnsafeMutableRawBufferPointer) throws -> Int {
+    package func read(into buffer: UnsafeMutableRawBufferPointer) throws -> Int {
         guard buffer.count > 0 else { return 0 }
         while true {
             if inputStart == inputEnd && !sourceEnded {
@@ -148,7 +148,7 @@ public final class GzipReader: ByteReader {
 /// - otherwise `X` is read as it is when it exists, and `X.gz` decompressed when only that exists.
 ///
 /// The name decides, not the contents: raw binary data may start with the gzip magic bytes.
-public func readFileMaybeGzipped(_ path: String) throws -> [UInt8] {
+package func readFileMaybeGzipped(_ path: String) throws -> [UInt8] {
     if path.hasSuffix(".gz") { return try readGzipFile(path) }
     do {
         let file = try FileReader(path: path)

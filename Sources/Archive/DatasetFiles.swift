@@ -3,26 +3,26 @@ import Foundation
 /// Where a dataset's files are: a folder, or an archive (`.tar`, `.tar.gz`, `.tgz`) read in
 /// place without unpacking. The text corpora and CIFAR both find their files through it, so
 /// every dataset can be given either way.
-public enum DatasetFiles: Sendable {
+package enum DatasetFiles: Sendable {
     case folder(String)
     case archive(String)
 
     /// `path` as a folder if it is one, otherwise as an archive.
-    public init(path: String) throws {
+    package init(path: String) throws {
         var isFolder: ObjCBool = false
         guard FileManager.default.fileExists(atPath: path, isDirectory: &isFolder) else { throw ArchiveError.missingFile(path: path) }
         self = isFolder.boolValue ? .folder(path) : .archive(path)
     }
 
-    public var path: String {
+    package var path: String {
         switch self {
         case .folder(let path), .archive(let path): path
         }
     }
 
     /// One file of a dataset.
-    public struct File: Sendable {
-        public enum Contents: Sendable {
+    package struct File: Sendable {
+        package enum Contents: Sendable {
             /// A file of a folder, left on disk for the reader to map or read.
             case path(String)
             /// An archive member, read out.
@@ -30,17 +30,17 @@ public enum DatasetFiles: Sendable {
         }
 
         /// The name errors use: the path, or `archive:member`.
-        public let name: String
+        package let name: String
         /// The file's own name without folders, which callers select by.
-        public let baseName: String
-        public let contents: Contents
+        package let baseName: String
+        package let contents: Contents
     }
 
     /// The files whose base name `wanted` accepts, sorted by base name, so that a folder and an
     /// archive holding the same files give them in the same order. A folder is listed without
     /// descending; an archive is read once, members not wanted are skipped unread, and of two
     /// members with one base name the first is kept.
-    public func files(where wanted: (String) -> Bool) throws -> [File] {
+    package func files(where wanted: (String) -> Bool) throws -> [File] {
         var found: [String: File] = [:]
         switch self {
         case .folder(let folder):

@@ -5,7 +5,7 @@ import CZlib
 /// Like `gzip -d`, it accepts several gzip members one after the other and yields their
 /// concatenated contents, and it ignores zero bytes after the last member (tape padding).
 /// Anything else after a member is reported as corrupt data rather than silently dropped.
-public final class Inflater {
+package final class Inflater {
     private enum Phase {
         /// Inside a member (or waiting for the first one): bytes go to zlib.
         case inMember
@@ -21,9 +21,9 @@ public final class Inflater {
     private var phase = Phase.inMember
     private var completedMembers = 0
     /// The file the data comes from; only used in error messages.
-    public let sourceName: String
+    package let sourceName: String
 
-    public init(sourceName: String) {
+    package init(sourceName: String) {
         self.sourceName = sourceName
         stream = .allocate(capacity: 1)
         stream.initialize(to: z_stream())
@@ -40,7 +40,7 @@ public final class Inflater {
 
     /// True when the data seen so far is one or more complete members, so that the end of the
     /// input here is a proper end of the compressed file.
-    public var isAtEndOfStream: Bool { completedMembers > 0 && phase != .inMember }
+    var isAtEndOfStream: Bool { completedMembers > 0 && phase != .inMember }
 
     /// Decompresses as much of `input` into `output` as fits.
     ///
@@ -48,7 +48,7 @@ public final class Inflater {
     /// again with the unused input (and more) while output space is left; zlib may hold back
     /// output even when all input is used, so call with empty input at end of file until
     /// nothing more comes, then check `isAtEndOfStream`.
-    public func inflate(from input: UnsafeRawBufferPointer,
+    func inflate(from input: UnsafeRawBufferPointer,
                         into output: UnsafeMutableRawBufferPointer) throws -> (consumed: Int, produced: Int) {
         var consumed = 0
         var produced = 0
@@ -110,7 +110,7 @@ public final class Inflater {
 
 /// Decompresses a whole gzip or zlib buffer (concatenated gzip members included).
 /// `sourceName` names the data in error messages.
-public func gunzip(_ bytes: [UInt8], sourceName: String = "<memory>") throws -> [UInt8] {
+package func gunzip(_ bytes: [UInt8], sourceName: String = "<memory>") throws -> [UInt8] {
     let inflater = Inflater(sourceName: sourceName)
     // One spare byte: output that fills the buffer exactly would otherwise trigger a needless doubling.
     var output = [UInt8](repeating: 0, count: decompressedSizeGuess(compressedSize: bytes.count,
@@ -150,7 +150,7 @@ func decompressedSizeGuess(compressedSize: Int, header: some Collection<UInt8>, 
 }
 
 /// Compresses `bytes` into a single gzip member (no stored name, mtime 0), at zlib `level` 0–9.
-public func gzip(_ bytes: [UInt8], level: Int32 = 6) -> [UInt8] {
+package func gzip(_ bytes: [UInt8], level: Int32 = 6) -> [UInt8] {
     precondition((0...9).contains(level), "gzip: level \(level) is not in 0...9")
     // zlib's avail_in is 32 bits; a single deflate call with Z_FINISH keeps this simple.
     precondition(bytes.count < Int(UInt32.max), "gzip: input of \(bytes.count) bytes exceeds 4 GiB")

@@ -1,8 +1,8 @@
 /// One regular file in a tar archive.
-public struct TarEntry: Sendable, Equatable {
+package struct TarEntry: Sendable, Equatable {
     /// The full path inside the archive, after GNU long-name and pax `path` records are applied.
-    public let name: String
-    public let size: Int
+    package let name: String
+    package let size: Int
 }
 
 /// Reads the regular files of a tar archive one after the other, without holding the archive in memory.
@@ -16,7 +16,7 @@ public struct TarEntry: Sendable, Equatable {
 ///     while let entry = try tar.nextFile() {
 ///         if entry.name.hasSuffix(".bin") { let bytes = try tar.readContents() }
 ///     }
-public final class TarReader {
+package final class TarReader {
     private static let blockSize = 512
 
     private let source: ByteReader
@@ -29,19 +29,19 @@ public final class TarReader {
     private var reachedEnd = false
     private var drained = false
 
-    public init(source: ByteReader) {
+    package init(source: ByteReader) {
         self.source = source
     }
 
     /// Opens a `.tar` file, or a gzip-compressed one (recognised by its magic number, whatever its name).
-    public convenience init(path: String) throws {
+    package convenience init(path: String) throws {
         let file = try FileReader(path: path)
         self.init(source: try file.startsWithGzipMagic() ? GzipReader(source: file) : file)
     }
 
     /// Moves to the next regular file and returns it, or nil at the end of the archive.
     /// Whatever was left unread of the previous file is skipped.
-    public func nextFile() throws -> TarEntry? {
+    package func nextFile() throws -> TarEntry? {
         try skip(unreadContents + unreadPadding)
         unreadContents = 0
         unreadPadding = 0
@@ -101,7 +101,7 @@ public final class TarReader {
     }
 
     /// The contents of the file that the last `nextFile()` returned (what is left of it).
-    public func readContents() throws -> [UInt8] {
+    package func readContents() throws -> [UInt8] {
         guard let entry = current else { preconditionFailure("TarReader.readContents() called without a current file") }
         var bytes = [UInt8](repeating: 0, count: unreadContents)
         let got = try bytes.withUnsafeMutableBytes { try source.readFully(into: $0) }

@@ -8,25 +8,25 @@ import Training
 /// Throughput of the paper's workloads, measured the way ../shared/bench/torch_reference.py
 /// measures PyTorch: a full SGD training step (forward, backward, momentum update), inference
 /// at the same batch, and batch-1 latency; medians of several steps after warm-up.
-public struct BenchmarkResult: Codable, Sendable {
-    public var workload: String
-    public var activation: String
-    public var batch: Int
-    public var samplesPerSecond: Double
-    public var medianMilliseconds: Double
+package struct BenchmarkResult: Codable, Sendable {
+    package var workload: String
+    package var activation: String
+    package var batch: Int
+    package var samplesPerSecond: Double
+    var medianMilliseconds: Double
     /// nil for a model without reference FLOP counts.
-    public var gflopsPerSecond: Double?
-    public var peakMemoryMB: Double
+    var gflopsPerSecond: Double?
+    var peakMemoryMB: Double
     /// How much the peak grew over the timed steps, after warm-up: 0 for a run whose memory is flat.
-    public var peakGrowthMB: Double
+    var peakGrowthMB: Double
 }
 
 /// What `bench` times: a training step, inference at the training batch, or batch-1 latency.
-public enum BenchmarkKind: String, CaseIterable, Sendable {
+package enum BenchmarkKind: String, CaseIterable, Sendable {
     case train, infer, latency
 }
 
-public enum Benchmark {
+package enum Benchmark {
     /// Multiply-adds × 2 per sample (forward; training step), from the PyTorch reference's
     /// counts of the conv and FC layers at the paper's input sizes.
     static let referenceGFLOP: [ModelName: (forward: Double, step: Double)] = [
@@ -80,7 +80,7 @@ public enum Benchmark {
     /// `kinds`. The models of a workload are timed step by step in turn, as the PyTorch
     /// reference does, so that the machine's noise hits them alike and their ratio holds; the
     /// peak memory is then that of all of them (time one activation for one model's peak).
-    public static func run(workloads: [ModelName], activations: [Activation], kinds: [BenchmarkKind] = BenchmarkKind.allCases,
+    package static func run(workloads: [ModelName], activations: [Activation], kinds: [BenchmarkKind] = BenchmarkKind.allCases,
                            steps: Int, warmup: Int, log: (String) -> Void) -> [BenchmarkResult] {
         var results: [BenchmarkResult] = []
         for workload in workloads {
@@ -139,7 +139,7 @@ public enum Benchmark {
                        gflop: referenceGFLOP[workload])
     }
 
-    public static func format(_ r: BenchmarkResult) -> String {
+    package static func format(_ r: BenchmarkResult) -> String {
         String(format: "%-24@ %-10@ batch %4d  %9.1f samples/s  %9.2f ms  %@ GFLOP/s  peak %6.0f MB (+%.0f)",
                r.workload, r.activation, r.batch, r.samplesPerSecond, r.medianMilliseconds,
                r.gflopsPerSecond.map { String(format: "%6.1f", $0) } ?? "     -", r.peakMemoryMB, r.peakGrowthMB)

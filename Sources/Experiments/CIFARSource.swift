@@ -3,9 +3,9 @@ import Tensor
 import Training
 
 /// CIFAR images as (N, 3, 32, 32) normalised input; augmented when a batch has an augmentation seed.
-public final class CIFARSource: BatchSource {
-    public let dataset: CIFARDataset
-    public let samples: [Int]
+package final class CIFARSource: BatchSource {
+    package let dataset: CIFARDataset
+    package let samples: [Int]
     let training: BatchAssembler
     let evaluation: BatchAssembler
 
@@ -16,11 +16,11 @@ public final class CIFARSource: BatchSource {
         self.evaluation = evaluation
     }
 
-    public var sampleCount: Int { samples.count }
-    public var classes: Int { dataset.classCount }
-    public func label(at index: Int) -> Int { Int(dataset.labels[samples[index]]) }
+    package var sampleCount: Int { samples.count }
+    package var classes: Int { dataset.classCount }
+    package func label(at index: Int) -> Int { Int(dataset.labels[samples[index]]) }
 
-    public func fill(_ batch: Batch, indices: ArraySlice<Int>, augmentationSeed: UInt64?) {
+    package func fill(_ batch: Batch, indices: ArraySlice<Int>, augmentationSeed: UInt64?) {
         var rng = RNG(seed: augmentationSeed ?? 0, stream: "augmentation")
         (augmentationSeed == nil ? evaluation : training)
             .assemble(indices.map { samples[$0] }, from: dataset, into: batch.input, labels: &batch.labels, rng: &rng)

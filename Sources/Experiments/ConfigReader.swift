@@ -1,23 +1,23 @@
 import Foundation
 
 /// A configuration error: names the file and the key (as a dotted path) and what is wrong.
-public struct ConfigError: Error, CustomStringConvertible, Sendable {
-    public var file: String
-    public var key: String?
-    public var message: String
-    public init(file: String, key: String?, message: String) {
+package struct ConfigError: Error, CustomStringConvertible, Sendable {
+    package var file: String
+    package var key: String?
+    package var message: String
+    package init(file: String, key: String?, message: String) {
         self.file = file
         self.key = key
         self.message = message
     }
-    public var description: String { "\(file): " + (key.map { "\($0): " } ?? "") + message }
+    package var description: String { "\(file): " + (key.map { "\($0): " } ?? "") + message }
 }
 
 /// Typed, checked access to one JSON object of a configuration file. Every read records the
 /// key, so `finish()` can reject keys nobody read: a misspelt key is an error, not a silent default.
-public final class ConfigObject {
-    public let file: String
-    public let path: String
+package final class ConfigObject {
+    package let file: String
+    package let path: String
     private let values: [String: Any]
     private var read: Set<String> = []
     private var children: [ConfigObject] = []
@@ -29,7 +29,7 @@ public final class ConfigObject {
     }
 
     /// Parses a configuration file's text.
-    public static func parse(_ text: String, file: String) throws -> ConfigObject {
+    package static func parse(_ text: String, file: String) throws -> ConfigObject {
         let object: Any
         do { object = try JSONSerialization.jsonObject(with: Data(text.utf8)) } catch {
             let detail = (error as NSError).userInfo[NSDebugDescriptionErrorKey] as? String ?? "\(error)"
@@ -42,7 +42,7 @@ public final class ConfigObject {
         return ConfigObject(file: file, path: "", values: values)
     }
 
-    public static func load(path: String) throws -> ConfigObject {
+    package static func load(path: String) throws -> ConfigObject {
         guard let data = FileManager.default.contents(atPath: path) else {
             throw ConfigError(file: path, key: nil, message: "cannot read the file (missing or unreadable)")
         }
@@ -56,7 +56,7 @@ public final class ConfigObject {
 
     func error(_ key: String, _ message: String) -> ConfigError { ConfigError(file: file, key: keyPath(key), message: message) }
 
-    public func has(_ key: String) -> Bool { values[key] != nil && !(values[key] is NSNull) }
+    package func has(_ key: String) -> Bool { values[key] != nil && !(values[key] is NSNull) }
 
     private func raw(_ key: String) -> Any? {
         read.insert(key)
@@ -71,7 +71,7 @@ public final class ConfigObject {
         return n
     }
 
-    public func int(_ key: String, default d: Int? = nil, range: ClosedRange<Int>? = nil) throws -> Int {
+    package func int(_ key: String, default d: Int? = nil, range: ClosedRange<Int>? = nil) throws -> Int {
         guard let n = try number(key) else {
             guard let d else { throw error(key, "missing (an integer is required)") }
             return d
@@ -82,7 +82,7 @@ public final class ConfigObject {
         return v
     }
 
-    public func double(_ key: String, default d: Double? = nil, range: ClosedRange<Double>? = nil) throws -> Double {
+    func double(_ key: String, default d: Double? = nil, range: ClosedRange<Double>? = nil) throws -> Double {
         guard let n = try number(key) else {
             guard let d else { throw error(key, "missing (a number is required)") }
             return d
@@ -92,7 +92,7 @@ public final class ConfigObject {
         return v
     }
 
-    public func bool(_ key: String, default d: Bool? = nil) throws -> Bool {
+    func bool(_ key: String, default d: Bool? = nil) throws -> Bool {
         guard let v = raw(key) else {
             guard let d else { throw error(key, "missing (true or false is required)") }
             return d
@@ -103,7 +103,7 @@ public final class ConfigObject {
         return n.boolValue
     }
 
-    public func string(_ key: String, default d: String? = nil) throws -> String {
+    package func string(_ key: String, default d: String? = nil) throws -> String {
         guard let v = raw(key) else {
             guard let d else { throw error(key, "missing (a string is required)") }
             return d
@@ -112,10 +112,10 @@ public final class ConfigObject {
         return s
     }
 
-    public func optionalString(_ key: String) throws -> String? { has(key) ? try string(key) : { read.insert(key); return nil }() }
+    func optionalString(_ key: String) throws -> String? { has(key) ? try string(key) : { read.insert(key); return nil }() }
 
     /// A string that must be one of `choices`' raw values.
-    public func choice<E: RawRepresentable & CaseIterable>(_ key: String, default d: E? = nil) throws -> E where E.RawValue == String {
+    package func choice<E: RawRepresentable & CaseIterable>(_ key: String, default d: E? = nil) throws -> E where E.RawValue == String {
         let s = try string(key, default: d?.rawValue)
         guard let v = E(rawValue: s) else {
             throw error(key, "'\(s)' is not one of \(E.allCases.map { "'\($0.rawValue)'" }.joined(separator: ", "))")
@@ -123,7 +123,7 @@ public final class ConfigObject {
         return v
     }
 
-    public func ints(_ key: String, default d: [Int]? = nil) throws -> [Int] {
+    func ints(_ key: String, default d: [Int]? = nil) throws -> [Int] {
         guard let v = raw(key) else {
             guard let d else { throw error(key, "missing (a list of integers is required)") }
             return d
@@ -138,10 +138,10 @@ public final class ConfigObject {
     }
 
     /// Whether the value of `key` is a list (for keys that take a list or a named choice).
-    public func isList(_ key: String) -> Bool { values[key] is [Any] }
+    func isList(_ key: String) -> Bool { values[key] is [Any] }
 
     /// A nested object; an absent key gives an empty object (all its keys take defaults).
-    public func object(_ key: String) throws -> ConfigObject {
+    package func object(_ key: String) throws -> ConfigObject {
         let child: ConfigObject
         if let v = raw(key) {
             guard let values = v as? [String: Any] else { throw error(key, "expected an object, found \(describe(v))") }
@@ -154,10 +154,10 @@ public final class ConfigObject {
     }
 
     /// The value of `key` is kept as given, e.g. for a free-text note.
-    public func skip(_ key: String) { read.insert(key) }
+    package func skip(_ key: String) { read.insert(key) }
 
     /// Fails on the first key that was never read, here or in any nested object.
-    public func finish() throws {
+    package func finish() throws {
         if let unknown = values.keys.sorted().first(where: { !read.contains($0) }) {
             throw ConfigError(file: file, key: keyPath(unknown), message: "unknown key")
         }

@@ -24,10 +24,10 @@ struct PlannedJob: Equatable, Sendable {
 /// test split), one run folder per job in a sweep folder. Planning (which jobs this shard owns
 /// and what state their folders are in) is kept apart from training, so a restarted or sharded
 /// sweep can be checked without training anything.
-public struct CrossValidation {
+package struct CrossValidation {
     let configPath: String
     /// The sweep folder.
-    public let folder: String
+    package let folder: String
     let sweep: Sweep
     let shard: Shard
     /// `data.path`, `epochs` and `threads` from the command line, passed to every job.
@@ -36,7 +36,7 @@ public struct CrossValidation {
     /// Reads the config and the command's options; a bad option value stops here, before any
     /// training, with the option and what is valid. `folds` and `seeds` are lists such as "0-9"
     /// or "0-3,7"; without them, every fold of the config (MR) and the config's seed.
-    public init(configPath: String, folds foldSpec: String?, seeds seedSpec: String?, shard shardSpec: String?,
+    package init(configPath: String, folds foldSpec: String?, seeds seedSpec: String?, shard shardSpec: String?,
                 output: String?, data: String?, epochs: Int?, threads: Int? = nil) throws {
         let overrides = RunOverrides(dataPath: data, epochs: epochs, threads: threads)
         let configuration = try RunConfiguration.load(path: configPath, overrides: overrides)
@@ -89,7 +89,7 @@ public struct CrossValidation {
     /// Records the sweep in its folder, trains this shard's unfinished jobs one after another
     /// (printing a line as each finishes) and rewrites the summary after each, so that whichever
     /// shard finishes last leaves the complete one. Returns the summary as it stands at the end.
-    public func run(log: @escaping (String) -> Void) throws -> SweepSummary {
+    package func run(log: @escaping (String) -> Void) throws -> SweepSummary {
         try Folder.create(folder)
         let recorded = try sweep.merged(withRecordIn: folder)
         if recorded != sweep {

@@ -5,23 +5,23 @@ import Tensor
 import Training
 
 /// The `data` section of an image run.
-public struct ImageDataConfiguration {
-    public var dataset: ImageDataset
+package struct ImageDataConfiguration {
+    package var dataset: ImageDataset
     /// A folder of .bin / .bin.gz files, or the official .tar.gz.
-    public var path: String
+    package var path: String
     /// CIFAR-100: train on the 100 fine labels (default) or the 20 coarse ones.
-    public var fineLabels: Bool
-    public var augment: Bool
-    public var validationFraction: Double
-    public var splitSeed: UInt64
-    public var trainLimit: Int?
+    package var fineLabels: Bool
+    package var augment: Bool
+    var validationFraction: Double
+    var splitSeed: UInt64
+    var trainLimit: Int?
     /// Evaluate on at most this many test images (smoke tests); nil for all.
-    public var testLimit: Int?
+    var testLimit: Int?
 
-    public var variant: CIFARVariant { dataset.variant(fineLabels: fineLabels) }
-    public var classes: Int { variant.classCount }
+    package var variant: CIFARVariant { dataset.variant(fineLabels: fineLabels) }
+    package var classes: Int { variant.classCount }
 
-    public init(_ data: ConfigObject) throws {
+    package init(_ data: ConfigObject) throws {
         dataset = try data.choice("dataset")
         path = try data.string("path")
         let labels = try data.string("labels", default: "fine")
@@ -42,7 +42,7 @@ public struct ImageDataConfiguration {
     }
 
     /// Loads the train and test sets and splits a validation set off the training images.
-    public func prepare(log: (String) -> Void = { _ in }) throws -> (train: CIFARSource, validation: CIFARSource?, test: CIFARSource) {
+    package func prepare(log: (String) -> Void = { _ in }) throws -> (train: CIFARSource, validation: CIFARSource?, test: CIFARSource) {
         let train = try CIFARDataset.load(source: path, variant: variant, split: .train)
         let test = try CIFARDataset.load(source: path, variant: variant, split: .test)
         log("\(dataset.rawValue): \(train.count) training and \(test.count) test images from \(path)")

@@ -1,13 +1,13 @@
 import Models
 
 /// The `model` section of an image run, resolved.
-public struct ImageModelConfiguration: ModelSettings {
-    public var network: ModelName
-    public var classes: Int
-    public var activation: ActivationPlan
-    public var batchNormMomentum: Float
+package struct ImageModelConfiguration: ModelSettings {
+    package var network: ModelName
+    package var classes: Int
+    package var activation: ActivationPlan
+    package var batchNormMomentum: Float
 
-    public func build() -> Classifier {
+    package func build() -> Classifier {
         switch network {
         case .denseNet40:
             DenseNet(configuration: .denseNet40(classes: classes, activation: activation, batchNormMomentum: batchNormMomentum))

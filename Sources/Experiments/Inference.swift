@@ -26,16 +26,16 @@ struct RestoredRun {
 }
 
 /// The splits `eval` can measure.
-public enum EvaluationSplit: String, CaseIterable, Sendable {
+package enum EvaluationSplit: String, CaseIterable, Sendable {
     case test, validation, train
 }
 
-public struct EvaluationReport: Sendable {
-    public var split: EvaluationSplit
-    public var evaluation: Evaluation
-    public var classNames: [String]
+package struct EvaluationReport: Sendable {
+    package var split: EvaluationSplit
+    package var evaluation: Evaluation
+    package var classNames: [String]
 
-    public var text: String {
+    package var text: String {
         var lines = [String(format: "%@ accuracy: %.2f%% (%d of %d)", split.rawValue, evaluation.accuracy * 100, evaluation.correct, evaluation.total)]
         for (i, a) in evaluation.perClassAccuracy.enumerated() {
             lines.append(String(format: "  %@: %.2f%%", classNames[safe: i] ?? String(i), a * 100))
@@ -45,7 +45,7 @@ public struct EvaluationReport: Sendable {
         return lines.joined(separator: "\n")
     }
 
-    public var json: String {
+    package var json: String {
         let object: [String: Any] = ["split": split.rawValue, "accuracy": evaluation.accuracy, "correct": evaluation.correct,
                                      "total": evaluation.total, "per_class_accuracy": evaluation.perClassAccuracy,
                                      "confusion": evaluation.confusion, "classes": classNames,
@@ -54,8 +54,8 @@ public struct EvaluationReport: Sendable {
     }
 }
 
-public enum Evaluator {
-    public static func evaluate(checkpointPath: String, split: EvaluationSplit, dataOverride: String?) throws -> EvaluationReport {
+package enum Evaluator {
+    package static func evaluate(checkpointPath: String, split: EvaluationSplit, dataOverride: String?) throws -> EvaluationReport {
         let run = try RestoredRun(checkpointPath: checkpointPath, overrides: RunOverrides(dataPath: dataOverride))
         let c = run.configuration
         BLASRuntime.setThreadCount(c.threads)
@@ -76,14 +76,14 @@ public enum Evaluator {
 }
 
 /// Classifies one sentence at a time with a text checkpoint, for `convrelu classify`.
-public final class SentenceClassifier {
+package final class SentenceClassifier {
     let run: RestoredRun
     let encoder: TextEncoder
     let classNames: [String]
     private let input: Tensor
     private let probabilities: Tensor
 
-    public init(checkpointPath: String) throws {
+    package init(checkpointPath: String) throws {
         run = try RestoredRun(checkpointPath: checkpointPath)
         guard case .text(let data) = run.configuration.workload else {
             throw ConfigError(file: checkpointPath, key: "task", message: "classify needs a text model")
@@ -94,13 +94,13 @@ public final class SentenceClassifier {
         probabilities = Tensor(shape: [1, data.classes])
     }
 
-    public struct Prediction {
-        public var label: Int
-        public var name: String
-        public var probabilities: [Float]
-        public var error: String?
+    package struct Prediction {
+        package var label: Int
+        package var name: String
+        package var probabilities: [Float]
+        package var error: String?
 
-        public func formatted(json: Bool) -> String {
+        package func formatted(json: Bool) -> String {
             if json {
                 let object: [String: Any] = error.map { ["error": $0] }
                     ?? ["label": label, "name": name, "probabilities": probabilities.map(Double.init)]
@@ -112,7 +112,7 @@ public final class SentenceClassifier {
     }
 
     /// The model's answer for one line; a line the encoder rejects gets an error, never a crash.
-    public func classify(_ line: String) -> Prediction {
+    package func classify(_ line: String) -> Prediction {
         let columns: [UInt8]
         do { columns = try encoder.encode(fields: [line]) } catch {
             return Prediction(label: -1, name: "", probabilities: [], error: "\(error)")

@@ -1,18 +1,18 @@
 import Models
 
 /// A model's settings as a config resolves them: everything needed to build the network.
-public protocol ModelSettings: Sendable {
+package protocol ModelSettings: Sendable {
     func build() -> Classifier
 }
 
 extension CharCNNConfiguration: ModelSettings {
-    public func build() -> Classifier { CharCNN(self) }
+    package func build() -> Classifier { CharCNN(self) }
 }
 
 /// The models a run can name: `model.name` in a config, `params --model`, `bench --workloads`.
 /// Adding a model is its network file in Models and one case here, with its task, config reader
 /// and builder.
-public enum ModelName: String, CaseIterable, Sendable {
+package enum ModelName: String, CaseIterable, Sendable {
     /// Zhang et al.'s small char-CNN (256 features, 1024 hidden units unless the config says otherwise).
     case charCNN = "charcnn"
     /// Zhang et al.'s large char-CNN (1024 features, 2048 hidden units).
@@ -24,7 +24,7 @@ public enum ModelName: String, CaseIterable, Sendable {
     case vgg16
     case resNet18 = "resnet18"
 
-    public var task: RunConfiguration.Task {
+    package var task: RunConfiguration.Task {
         switch self {
         case .charCNN, .charCNNLarge: .text
         case .denseNet40, .denseNetBC, .vgg16, .resNet18: .image
@@ -41,7 +41,7 @@ public enum ModelName: String, CaseIterable, Sendable {
 
     /// The model at the paper's input size with `activation`, for `params` and `bench`:
     /// `classes` defaults to AG's 4 for text, CIFAR-10's 10 for images.
-    public func paperSettings(classes: Int? = nil, activation: ActivationPlan) -> any ModelSettings {
+    package func paperSettings(classes: Int? = nil, activation: ActivationPlan) -> any ModelSettings {
         switch self {
         case .charCNN, .charCNNLarge:
             let classes = classes ?? 4

@@ -6,7 +6,7 @@ import Tensor
 /// interval from a paired t test over the pairs, and the two-sided p-value. A fold is one pair,
 /// each side the mean over the seeds both sweeps finished in it, so the pairs are as
 /// independent as the folds are.
-public struct PairedComparison: Encodable, Sendable {
+package struct PairedComparison: Encodable, Sendable {
     struct Pair: Encodable, Equatable, Sendable {
         var fold: Int?
         var seed: UInt64?
@@ -104,7 +104,7 @@ public struct PairedComparison: Encodable, Sendable {
 
     /// Compares the sweeps in two folders (as `--summarize` reads them: their `sweep.json` and
     /// the results their job folders hold now).
-    public static func compare(folderA: String, folderB: String) throws -> PairedComparison {
+    package static func compare(folderA: String, folderB: String) throws -> PairedComparison {
         let (a, b) = (try SweepSummary.read(folder: folderA), try SweepSummary.read(folder: folderB))
         guard a.unit == b.unit else {
             func describe(_ s: SweepSummary, _ folder: String) -> String { "\(folder) runs over \(s.unit == .fold ? "folds" : "seeds only")" }
@@ -114,7 +114,7 @@ public struct PairedComparison: Encodable, Sendable {
     }
 
     /// Per-pair accuracies and differences, then the test.
-    public var text: String {
+    package var text: String {
         func percent(_ x: Double) -> String { String(format: "%.2f%%", x * 100) }
         func points(_ x: Double) -> String { String(format: "%+.2f", x * 100) }
         var lines = ["A: \(sweepA)", "B: \(sweepB)",
@@ -134,7 +134,7 @@ public struct PairedComparison: Encodable, Sendable {
         return lines.joined(separator: "\n")
     }
 
-    public func writeJSON(to path: String) throws { try JSONFile.write(self, to: path) }
+    package func writeJSON(to path: String) throws { try JSONFile.write(self, to: path) }
 }
 
 private extension String {

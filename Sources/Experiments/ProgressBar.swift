@@ -3,7 +3,7 @@ import Foundation
 /// Progress on standard error: fraction, throughput and time left. On a terminal a one-line bar
 /// redrawn at most ten times a second; otherwise (a log file, a pipe) one plain line per tenth,
 /// so a long run in the background still shows how far it is.
-public final class ProgressBar {
+package final class ProgressBar {
     private let label: String
     private let unit: String
     private var started = Date()
@@ -11,13 +11,13 @@ public final class ProgressBar {
     private var lastTenth = 0
     private let terminal: Bool
 
-    public init(label: String, unit: String, terminal: Bool = isatty(2) == 1) {
+    package init(label: String, unit: String, terminal: Bool = isatty(2) == 1) {
         self.label = label
         self.unit = unit
         self.terminal = terminal
     }
 
-    public func update(done: Int, total: Int, detail: String = "") {
+    package func update(done: Int, total: Int, detail: String = "") {
         let now = Date()
         let tenth = total > 0 ? 10 * done / total : 10
         if terminal {
@@ -45,7 +45,7 @@ public final class ProgressBar {
     }
 
     /// Clears the line; the next update starts timing afresh.
-    public func finish() {
+    package func finish() {
         started = Date()
         lastTenth = 0
         guard terminal else { return }

@@ -6,61 +6,61 @@ import Training
 
 /// Everything a training run is made of, read from a JSON config file. Every key is checked:
 /// a wrong type, a value out of range or an unknown key stops with the file and the key.
-public struct RunConfiguration {
-    public enum Task: String, CaseIterable { case text, image }
-    public enum OptimizerName: String, CaseIterable { case sgd, adam, adamw }
-    public enum ScheduleName: String, CaseIterable { case constant, multistep, halving, cosine, linear }
-    public enum InitializerName: String, CaseIterable { case gaussian, he, glorot, pytorch, zeros }
+package struct RunConfiguration {
+    package enum Task: String, CaseIterable { case text, image }
+    package enum OptimizerName: String, CaseIterable { case sgd, adam, adamw }
+    package enum ScheduleName: String, CaseIterable { case constant, multistep, halving, cosine, linear }
+    package enum InitializerName: String, CaseIterable { case gaussian, he, glorot, pytorch, zeros }
 
-    public var file: String
+    package var file: String
     /// The config file's text, stored in checkpoints with `overrides` so that `eval` and
     /// `classify` rebuild the same run.
-    public var text: String
+    package var text: String
     /// What the command line (or `cv`) changed, already applied to the values here.
-    public internal(set) var overrides = RunOverrides()
-    public var task: Task { workload.task }
-    public var note: String?
-    public var workload: Workload
-    public var modelName: ModelName
-    public var model: any ModelSettings
-    public var initialization: InitializationScheme
-    public var optimizer: OptimizerName
-    public var learningRate: Double
-    public var momentum: Double
-    public var nesterov: Bool
-    public var adamBetas: (Double, Double)
-    public var weightDecay: WeightDecay
-    public var scheduleName: ScheduleName
-    public var milestones: [Int]
-    public var factor: Double
-    public var halvingEveryEpochs: Int
-    public var halvingTimes: Int
+    package internal(set) var overrides = RunOverrides()
+    package var task: Task { workload.task }
+    package var note: String?
+    package var workload: Workload
+    package var modelName: ModelName
+    package var model: any ModelSettings
+    var initialization: InitializationScheme
+    package var optimizer: OptimizerName
+    package var learningRate: Double
+    package var momentum: Double
+    package var nesterov: Bool
+    var adamBetas: (Double, Double)
+    package var weightDecay: WeightDecay
+    var scheduleName: ScheduleName
+    package var milestones: [Int]
+    package var factor: Double
+    var halvingEveryEpochs: Int
+    var halvingTimes: Int
     /// Warm-up of the cosine and linear schedules, in epochs (fractions allowed).
-    public var warmupEpochs: Double
+    var warmupEpochs: Double
     /// Cross-entropy against (1 − ε)·onehot + ε/K.
-    public var labelSmoothing: Double
+    package var labelSmoothing: Double
     /// Decay of the weights' moving average that is evaluated and saved (0: none).
-    public var averageDecay: Double
-    public var batchSize: Int
-    public var epochs: Int
-    public var seed: UInt64
-    public var threads: Int
-    public var earlyStoppingPatience: Int?
-    public var batchNormRecalibrationBatches: Int
+    var averageDecay: Double
+    package var batchSize: Int
+    package var epochs: Int
+    package var seed: UInt64
+    package var threads: Int
+    package var earlyStoppingPatience: Int?
+    package var batchNormRecalibrationBatches: Int
     /// Evaluate the test split after every epoch (accuracy curves); otherwise only once, at the
     /// end, for the checkpoint chosen on validation and for the last epoch.
-    public var testEachEpoch: Bool
-    public var output: String
+    var testEachEpoch: Bool
+    package var output: String
 
     /// Reads a config file and applies `overrides`.
-    public static func load(path: String, overrides: RunOverrides = RunOverrides()) throws -> RunConfiguration {
+    package static func load(path: String, overrides: RunOverrides = RunOverrides()) throws -> RunConfiguration {
         guard let data = FileManager.default.contents(atPath: path) else {
             throw ConfigError(file: path, key: nil, message: "cannot read the file (missing or unreadable)")
         }
         return try parse(String(decoding: data, as: UTF8.self), file: path, overrides: overrides)
     }
 
-    public static func parse(_ text: String, file: String, overrides: RunOverrides = RunOverrides()) throws -> RunConfiguration {
+    package static func parse(_ text: String, file: String, overrides: RunOverrides = RunOverrides()) throws -> RunConfiguration {
         let root = try ConfigObject.parse(text, file: file)
         var config = try RunConfiguration(root: root, text: text)
         try root.finish()
@@ -141,7 +141,7 @@ public struct RunConfiguration {
     }
 
     /// The learning-rate schedule for `stepsPerEpoch` optimiser steps per epoch.
-    public func schedule(stepsPerEpoch: Int) -> LearningRateSchedule {
+    package func schedule(stepsPerEpoch: Int) -> LearningRateSchedule {
         let rate = Float(learningRate)
         switch scheduleName {
         case .constant: return .constant(rate: rate)
@@ -154,12 +154,12 @@ public struct RunConfiguration {
 
     private func warmupSteps(_ stepsPerEpoch: Int) -> Int { Int((warmupEpochs * Double(stepsPerEpoch)).rounded()) }
 
-    public func makeOptimizer() -> Optimizer {
+    func makeOptimizer() -> Optimizer {
         switch optimizer {
         case .sgd: SGD(momentum: Float(momentum), nesterov: nesterov, weightDecay: weightDecay)
         case .adam, .adamw: Adam(beta1: Float(adamBetas.0), beta2: Float(adamBetas.1), weightDecay: weightDecay, decoupled: optimizer == .adamw)
         }
     }
 
-    public func makeModel() -> Classifier { model.build() }
+    func makeModel() -> Classifier { model.build() }
 }

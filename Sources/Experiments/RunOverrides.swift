@@ -3,18 +3,18 @@ import Foundation
 /// Settings given on the command line (or by `cv`, per job) in place of the config file's.
 /// They are applied to the parsed configuration, checked like the file's own values, and stored
 /// in checkpoints beside the config text, so a restored run is the run that was trained.
-public struct RunOverrides: Codable, Equatable, Sendable {
+package struct RunOverrides: Codable, Equatable, Sendable {
     /// `data.path`.
-    public var dataPath: String?
-    public var epochs: Int?
-    public var threads: Int?
+    package var dataPath: String?
+    package var epochs: Int?
+    package var threads: Int?
     /// The run folder.
-    public var output: String?
-    public var seed: UInt64?
+    package var output: String?
+    package var seed: UInt64?
     /// `data.fold` (MR).
-    public var fold: Int?
+    package var fold: Int?
 
-    public init(dataPath: String? = nil, epochs: Int? = nil, threads: Int? = nil, output: String? = nil,
+    package init(dataPath: String? = nil, epochs: Int? = nil, threads: Int? = nil, output: String? = nil,
                 seed: UInt64? = nil, fold: Int? = nil) {
         (self.dataPath, self.epochs, self.threads, self.output, self.seed, self.fold) = (dataPath, epochs, threads, output, seed, fold)
     }

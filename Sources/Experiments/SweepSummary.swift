@@ -27,7 +27,7 @@ struct SampleStatistics: Encodable, Equatable, Sendable {
 /// the two test figures (the checkpoint chosen on validation, the last epoch) averaged over folds
 /// — each fold first averaged over its seeds, so extra seeds do not weigh a fold more — or over
 /// seeds where there are no folds. Written as `summary.json` and `summary.md` in the folder.
-public struct SweepSummary: Encodable, Sendable {
+package struct SweepSummary: Encodable, Sendable {
     /// One fold (averaged over the seeds it finished) or, without folds, one seed.
     struct UnitAverage: Encodable, Equatable, Sendable {
         var fold: Int?
@@ -118,7 +118,7 @@ public struct SweepSummary: Encodable, Sendable {
     /// last, so a shard that read before another shard's job finished cannot overwrite the
     /// newer summary. (A file system without `flock`, such as some network mounts, loses only
     /// that ordering: `--summarize` rewrites the summary from the folders at any time.)
-    public static func refresh(folder: String) throws -> SweepSummary {
+    package static func refresh(folder: String) throws -> SweepSummary {
         let sweep = try Sweep.recorded(inFolder: folder)
         let lockPath = folder + "/.summary.lock"
         let fd = open(lockPath, O_RDWR | O_CREAT, 0o644)
@@ -137,7 +137,7 @@ public struct SweepSummary: Encodable, Sendable {
     }
 
     /// The summary as Markdown tables (also what `convrelu cv` prints at the end).
-    public var markdown: String {
+    package var markdown: String {
         func percent(_ x: Double) -> String { String(format: "%.2f%%", x * 100) }
         func points(_ x: Double?) -> String { x.map { String(format: "%.2f", $0 * 100) } ?? "—" }
         func seedList(_ seeds: [UInt64]) -> String { seeds.map(String.init).joined(separator: ",") }

@@ -5,9 +5,9 @@ import Training
 /// Samples of a text cache as char-CNN input: (N, length) alphabet rows as Float, -1 for none.
 /// With `noise`, training batches (those with an augmentation seed) get seeded character noise;
 /// evaluation batches never do.
-public final class TextCacheSource: BatchSource {
-    public let cache: TextCache
-    public let samples: [Int]
+package final class TextCacheSource: BatchSource {
+    package let cache: TextCache
+    package let samples: [Int]
     let noise: CharacterNoise?
     private var columns: [UInt8] = []
 
@@ -17,11 +17,11 @@ public final class TextCacheSource: BatchSource {
         self.noise = noise
     }
 
-    public var sampleCount: Int { samples.count }
-    public var classes: Int { cache.classCount }
-    public func label(at index: Int) -> Int { cache.label(samples[index]) }
+    package var sampleCount: Int { samples.count }
+    package var classes: Int { cache.classCount }
+    package func label(at index: Int) -> Int { cache.label(samples[index]) }
 
-    public func fill(_ batch: Batch, indices: ArraySlice<Int>, augmentationSeed: UInt64?) {
+    package func fill(_ batch: Batch, indices: ArraySlice<Int>, augmentationSeed: UInt64?) {
         let length = cache.length
         batch.input.resize(to: [indices.count, length])
         batch.labels = indices.map { Int32(cache.label(samples[$0])) }

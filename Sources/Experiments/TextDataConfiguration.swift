@@ -5,36 +5,36 @@ import TextData
 import Training
 
 /// The `data` section of a text run: which corpus, where, which split and how to quantise it.
-public struct TextDataConfiguration {
-    public var dataset: TextDataset
+package struct TextDataConfiguration {
+    package var dataset: TextDataset
     /// The dataset's folder, or its official .tar.gz (read without unpacking).
-    public var path: String
+    package var path: String
     /// Where preprocessed caches (and MR's fold file) are kept and reused.
-    public var cacheFolder: String
+    var cacheFolder: String
     /// MR: the test fold (0-based) of a `folds`-fold stratified split drawn with `foldSeed`,
     /// which also draws the validation share, a `test_fraction` split and the `train_limit` sample.
-    public var fold: Int
-    public var folds: Int
-    public var foldSeed: UInt64
+    package var fold: Int
+    package var folds: Int
+    var foldSeed: UInt64
     /// Share of the training part held out for validation (early stopping, best checkpoint).
-    public var validationFraction: Double
+    var validationFraction: Double
     /// CSV datasets: file names inside `path`.
-    public var trainFile: String
-    public var testFile: String
+    var trainFile: String
+    var testFile: String
     /// CSV datasets without a test file of their own (a Yelp sample): this share of the
     /// training file, stratified and drawn with `fold_seed`, is the test set; 0 reads `test_file`.
-    public var testFraction: Double
+    var testFraction: Double
     /// Use at most this many training samples (quick runs and tests); nil for all.
-    public var trainLimit: Int?
+    var trainLimit: Int?
     /// Probability that a training character is deleted or replaced (`CharacterNoise`); 0: none.
-    public var characterNoise: Double
-    public var settings: PreprocessingSettings
+    var characterNoise: Double
+    package var settings: PreprocessingSettings
 
-    public var classes: Int { dataset.classes }
-    public var alphabetSize: Int { settings.quantization.alphabet.size }
-    public var length: Int { settings.quantization.length }
+    package var classes: Int { dataset.classes }
+    package var alphabetSize: Int { settings.quantization.alphabet.size }
+    package var length: Int { settings.quantization.length }
 
-    public init(_ data: ConfigObject) throws {
+    package init(_ data: ConfigObject) throws {
         dataset = try data.choice("dataset")
         path = try data.string("path")
         cacheFolder = try data.string("cache", default: "cache")
@@ -75,15 +75,15 @@ public struct TextDataConfiguration {
 }
 
 /// Training, validation and test sets of a text run, from preprocessed caches (built on first use).
-public struct TextSplits {
-    public var train: TextCacheSource
-    public var validation: TextCacheSource?
-    public var test: TextCacheSource
+package struct TextSplits {
+    package var train: TextCacheSource
+    package var validation: TextCacheSource?
+    package var test: TextCacheSource
 }
 
 extension TextDataConfiguration {
     /// Opens (or builds) the caches and splits them. `progress` reports preprocessing.
-    public func prepare(threads: Int, progress: TextPreprocessor.Progress? = nil, log: (String) -> Void = { _ in }) throws -> TextSplits {
+    package func prepare(threads: Int, progress: TextPreprocessor.Progress? = nil, log: (String) -> Void = { _ in }) throws -> TextSplits {
         try Folder.create(cacheFolder)
         var trainIndices: [Int], testIndices: [Int]
         let trainCache: TextCache, testCache: TextCache

@@ -7,16 +7,16 @@ import Training
 
 /// A configured run: prepares its data, builds and initialises the model, trains with logs and
 /// checkpoints, and reports the test accuracy.
-public final class TrainingRun {
-    public let configuration: RunConfiguration
+package final class TrainingRun {
+    package let configuration: RunConfiguration
     private let log: (String) -> Void
 
-    public init(configPath: String, overrides: RunOverrides, log: @escaping (String) -> Void) throws {
+    package init(configPath: String, overrides: RunOverrides, log: @escaping (String) -> Void) throws {
         configuration = try RunConfiguration.load(path: configPath, overrides: overrides)
         self.log = log
     }
 
-    public init(configuration: RunConfiguration, log: @escaping (String) -> Void) {
+    package init(configuration: RunConfiguration, log: @escaping (String) -> Void) {
         self.configuration = configuration
         self.log = log
     }
@@ -35,7 +35,7 @@ public final class TrainingRun {
         }
     }
 
-    public func preprocessOnly() throws {
+    package func preprocessOnly() throws {
         guard configuration.task == .text else {
             throw ConfigError(file: configuration.file, key: "task", message: "only text corpora are preprocessed; images are read directly")
         }
@@ -49,7 +49,7 @@ public final class TrainingRun {
     /// Trains as configured and returns the trainer (with its history). The run folder is
     /// locked for the whole run: a second run into it stops at once instead of mixing files.
     @discardableResult
-    public func train(resume: Bool) throws -> Trainer {
+    package func train(resume: Bool) throws -> Trainer {
         let c = configuration
         try Folder.create(c.output)
         let lock = try FolderLock(folder: c.output, name: TrainingRun.lockName,

@@ -1,11 +1,11 @@
 import TextData
 
 /// What a run trains on: its `data` section, resolved for its task.
-public enum Workload {
+package enum Workload {
     case text(TextDataConfiguration)
     case image(ImageDataConfiguration)
 
-    public var task: RunConfiguration.Task {
+    package var task: RunConfiguration.Task {
         switch self {
         case .text: .text
         case .image: .image
@@ -13,14 +13,14 @@ public enum Workload {
     }
 
     /// The corpus's name as configs write it ("mr", "cifar10").
-    public var datasetName: String {
+    var datasetName: String {
         switch self {
         case .text(let data): data.dataset.rawValue
         case .image(let data): data.dataset.rawValue
         }
     }
 
-    public var classes: Int {
+    package var classes: Int {
         switch self {
         case .text(let data): data.classes
         case .image(let data): data.classes
@@ -28,7 +28,7 @@ public enum Workload {
     }
 
     /// Class names for reports.
-    public var classNames: [String] {
+    package var classNames: [String] {
         switch self {
         case .text(let data): data.dataset.classNames
         case .image(let data): data.dataset.classNames(fineLabels: data.fineLabels)
@@ -36,7 +36,7 @@ public enum Workload {
     }
 
     /// The dataset's folder or archive (`data.path`).
-    public var path: String {
+    package var path: String {
         get {
             switch self {
             case .text(let data): data.path
@@ -52,7 +52,7 @@ public enum Workload {
     }
 
     /// The MR test fold, nil for corpora with a test set of their own.
-    public var fold: Int? {
+    package var fold: Int? {
         guard case .text(let data) = self, data.dataset.testSetIsFold else { return nil }
         return data.fold
     }

@@ -1,12 +1,12 @@
 import Tensor
 
 /// Per-channel normalisation `(pixel / 255 - mean) / std`, as torchvision's ToTensor + Normalize.
-public struct Normalization: Sendable, Equatable {
+package struct Normalization: Sendable, Equatable {
     /// Per channel (R, G, B), on the 0...1 pixel scale.
-    public let mean: [Float]
-    public let std: [Float]
+    package let mean: [Float]
+    package let std: [Float]
 
-    public init(mean: [Float], std: [Float]) {
+    package init(mean: [Float], std: [Float]) {
         precondition(mean.count == CIFARDataset.channels && std.count == CIFARDataset.channels,
                      "Normalization: need \(CIFARDataset.channels) means and stds")
         precondition(std.allSatisfy { $0 > 0 }, "Normalization: std must be positive")
@@ -16,16 +16,16 @@ public struct Normalization: Sendable, Equatable {
 
     /// The published statistics of the CIFAR-10 training set. The std is the population std of
     /// all pixels; the often-copied (0.2023, 0.1994, 0.2010) is not, and is not used here.
-    public static let cifar10 = Normalization(mean: [0.4914, 0.4822, 0.4465], std: [0.2470, 0.2435, 0.2616])
+    package static let cifar10 = Normalization(mean: [0.4914, 0.4822, 0.4465], std: [0.2470, 0.2435, 0.2616])
     /// The published statistics of the CIFAR-100 training set.
-    public static let cifar100 = Normalization(mean: [0.5071, 0.4865, 0.4409], std: [0.2673, 0.2564, 0.2762])
+    package static let cifar100 = Normalization(mean: [0.5071, 0.4865, 0.4409], std: [0.2673, 0.2564, 0.2762])
 
-    public static func standard(for variant: CIFARVariant) -> Normalization {
+    package static func standard(for variant: CIFARVariant) -> Normalization {
         variant == .cifar10 ? cifar10 : cifar100
     }
 
     /// The mean and (population) standard deviation of each channel over all images of `dataset`.
-    public init(statisticsOf dataset: CIFARDataset) {
+    package init(statisticsOf dataset: CIFARDataset) {
         // A histogram per channel keeps the sums exact, whatever the dataset's size.
         let plane = CIFARDataset.side * CIFARDataset.side
         var histogram = [Int](repeating: 0, count: CIFARDataset.channels * 256)
@@ -63,13 +63,13 @@ public struct Normalization: Sendable, Equatable {
 
 /// Training-time augmentation, the standard CIFAR recipe: zero padding and a random 32×32 crop,
 /// then a random horizontal flip.
-public struct Augmentation: Sendable, Equatable {
+package struct Augmentation: Sendable, Equatable {
     /// Zero pixels added on every side before the random crop; 0 turns cropping off.
-    public let padding: Int
+    package let padding: Int
     /// Probability of mirroring an image left to right; 0 turns flipping off.
-    public let flipProbability: Double
+    package let flipProbability: Double
 
-    public init(padding: Int, flipProbability: Double) {
+    package init(padding: Int, flipProbability: Double) {
         precondition(padding >= 0 && padding < CIFARDataset.side, "Augmentation: padding \(padding) out of range")
         precondition((0...1).contains(flipProbability), "Augmentation: flip probability \(flipProbability) out of range")
         self.padding = padding
@@ -77,9 +77,9 @@ public struct Augmentation: Sendable, Equatable {
     }
 
     /// Pad 4, random crop, flip with p = 0.5.
-    public static let standard = Augmentation(padding: 4, flipProbability: 0.5)
+    package static let standard = Augmentation(padding: 4, flipProbability: 0.5)
     /// For evaluation: the image as it is (still normalised).
-    public static let none = Augmentation(padding: 0, flipProbability: 0)
+    package static let none = Augmentation(padding: 0, flipProbability: 0)
 }
 
 /// Turns dataset images into a normalised (and possibly augmented) Float32 NCHW batch.
@@ -90,13 +90,13 @@ public struct Augmentation: Sendable, Equatable {
 /// Random draws, per image in batch order: when padding > 0, the crop's top offset and then its
 /// left offset, each `rng.int(below: 2 * padding + 1)`; when the flip probability is > 0, then
 /// `rng.bernoulli(flipProbability)`. Nothing is drawn for a disabled step.
-public struct BatchAssembler: Sendable {
-    public let normalization: Normalization
-    public let augmentation: Augmentation
+package struct BatchAssembler: Sendable {
+    package let normalization: Normalization
+    package let augmentation: Augmentation
     /// Normalised value of each byte value, 256 entries per channel: one lookup per pixel.
     private let lookup: [Float]
 
-    public init(normalization: Normalization, augmentation: Augmentation) {
+    package init(normalization: Normalization, augmentation: Augmentation) {
         self.normalization = normalization
         self.augmentation = augmentation
         lookup = (0..<CIFARDataset.channels).flatMap { channel in
@@ -107,7 +107,7 @@ public struct BatchAssembler: Sendable {
     /// Writes images `samples` of `dataset` into `images`, resized to [samples.count, 3, 32, 32],
     /// and their labels into `labels` (replacing its contents). Neither allocates once they
     /// have held a batch of this size.
-    public func assemble(_ samples: some Collection<Int>, from dataset: CIFARDataset,
+    package func assemble(_ samples: some Collection<Int>, from dataset: CIFARDataset,
                          into images: Tensor, labels: inout [Int32], rng: inout RNG) {
         let side = CIFARDataset.side
         let plane = side * side

@@ -2,16 +2,16 @@ import Archive
 import Foundation
 
 /// Which CIFAR dataset, and for CIFAR-100 which of its two labels to use.
-public enum CIFARVariant: Sendable, Equatable {
+package enum CIFARVariant: Sendable, Equatable {
     case cifar10
     /// `fine: true` uses the 100 fine classes, `false` the 20 coarse superclasses.
     case cifar100(fine: Bool)
 
     /// Bytes per record: the label byte(s) and 3×32×32 pixels.
-    public var recordSize: Int { labelBytes + CIFARDataset.imageSize }
+    package var recordSize: Int { labelBytes + CIFARDataset.imageSize }
 
     /// The number of classes of the chosen label.
-    public var classCount: Int {
+    package var classCount: Int {
         switch self {
         case .cifar10: return 10
         case .cifar100(let fine): return fine ? 100 : 20
@@ -27,7 +27,7 @@ public enum CIFARVariant: Sendable, Equatable {
     var officialFolderName: String { self == .cifar10 ? "cifar-10-batches-bin" : "cifar-100-binary" }
 }
 
-public enum DatasetSplit: Sendable {
+package enum DatasetSplit: Sendable {
     case train, test
 }
 
@@ -35,19 +35,19 @@ public enum DatasetSplit: Sendable {
 ///
 /// Images are raw bytes, N×3×32×32 (channel planes R, G, B, each row-major), exactly as the
 /// binary files store them; conversion to Float happens per batch (see `BatchAssembler`).
-public struct CIFARDataset: Sendable {
-    public static let channels = 3
-    public static let side = 32
-    public static let imageSize = channels * side * side
+package struct CIFARDataset: Sendable {
+    package static let channels = 3
+    package static let side = 32
+    package static let imageSize = channels * side * side
 
-    public let variant: CIFARVariant
-    public private(set) var images: [UInt8]
-    public private(set) var labels: [Int32]
+    package let variant: CIFARVariant
+    package private(set) var images: [UInt8]
+    package private(set) var labels: [Int32]
 
-    public var count: Int { labels.count }
-    public var classCount: Int { variant.classCount }
+    package var count: Int { labels.count }
+    package var classCount: Int { variant.classCount }
 
-    public init(variant: CIFARVariant, images: [UInt8], labels: [Int32]) {
+    package init(variant: CIFARVariant, images: [UInt8], labels: [Int32]) {
         precondition(images.count == labels.count * CIFARDataset.imageSize,
                      "CIFARDataset: \(images.count) pixel bytes for \(labels.count) images")
         self.variant = variant
@@ -59,7 +59,7 @@ public struct CIFARDataset: Sendable {
     ///
     /// Every label byte is checked, including the CIFAR-100 label that is not used, since an
     /// invalid one means the file is damaged or of the other variant.
-    public init(records bytes: [UInt8], variant: CIFARVariant, file: String) throws {
+    package init(records bytes: [UInt8], variant: CIFARVariant, file: String) throws {
         let recordSize = variant.recordSize
         guard bytes.count % recordSize == 0 else {
             throw CIFARError.partialRecord(file: file, byteCount: bytes.count, recordSize: recordSize)
@@ -87,7 +87,7 @@ public struct CIFARDataset: Sendable {
     }
 
     /// The datasets one after the other.
-    public init(concatenating parts: [CIFARDataset], variant: CIFARVariant) {
+    package init(concatenating parts: [CIFARDataset], variant: CIFARVariant) {
         precondition(parts.allSatisfy { $0.variant == variant }, "CIFARDataset: concatenating different variants")
         var images: [UInt8] = []
         var labels: [Int32] = []
@@ -101,12 +101,12 @@ public struct CIFARDataset: Sendable {
     }
 
     /// The pixels of image `index`, 3×32×32.
-    public func image(at index: Int) -> ArraySlice<UInt8> {
+    package func image(at index: Int) -> ArraySlice<UInt8> {
         images[(index * CIFARDataset.imageSize)..<((index + 1) * CIFARDataset.imageSize)]
     }
 
     /// How many images each class has.
-    public func classCounts() -> [Int] {
+    package func classCounts() -> [Int] {
         var counts = [Int](repeating: 0, count: classCount)
         for label in labels { counts[Int(label)] += 1 }
         return counts
@@ -130,7 +130,7 @@ extension CIFARDataset {
     /// the same dataset in the same order. In a folder, `X.bin` wins over `X.bin.gz`. A folder
     /// without such files is searched one level down in `cifar-10-batches-bin` /
     /// `cifar-100-binary`, the folder the official tarball unpacks to.
-    public static func load(source: String, variant: CIFARVariant, split: DatasetSplit) throws -> CIFARDataset {
+    package static func load(source: String, variant: CIFARVariant, split: DatasetSplit) throws -> CIFARDataset {
         let isRecord = { isRecordFile(withoutGzipSuffix($0), of: split, variant: variant) }
         var dataset = try DatasetFiles(path: source)
         var files = try dataset.files(where: isRecord)
@@ -159,7 +159,7 @@ extension CIFARDataset {
     }
 
     /// Loads record files (`.bin`, or `.bin.gz` decompressed on the fly) and joins them in the given order.
-    public static func load(files: [String], variant: CIFARVariant) throws -> CIFARDataset {
+    package static func load(files: [String], variant: CIFARVariant) throws -> CIFARDataset {
         let parts = try files.map { try CIFARDataset(records: readFileMaybeGzipped($0), variant: variant, file: $0) }
         return parts.count == 1 ? parts[0] : CIFARDataset(concatenating: parts, variant: variant)
     }

@@ -1,6 +1,6 @@
 /// Problems with CIFAR data; each names the file at fault. Damaged compressed files and
 /// archives are reported by `Archive.ArchiveError`, which names the file too.
-public enum CIFARError: Error, Equatable, Sendable, CustomStringConvertible {
+package enum CIFARError: Error, Equatable, Sendable, CustomStringConvertible {
     /// The file's size is not a whole number of records.
     case partialRecord(file: String, byteCount: Int, recordSize: Int)
     /// A record's label is not a class of the dataset. `field` says which label byte: "label",
@@ -9,7 +9,7 @@ public enum CIFARError: Error, Equatable, Sendable, CustomStringConvertible {
     /// No file of the requested split was found in a folder or archive.
     case noFiles(source: String, expected: String)
 
-    public var description: String {
+    package var description: String {
         switch self {
         case .partialRecord(let file, let byteCount, let recordSize):
             return "\(file): \(byteCount) bytes is not a whole number of \(recordSize)-byte records"

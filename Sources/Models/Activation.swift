@@ -3,7 +3,7 @@ import NN
 
 /// The activations a model can use. The one list of them: config files, the CLI (`params`,
 /// `bench`), the networks and the parameter counts all read this type, by these raw values.
-public enum Activation: String, CaseIterable, Sendable {
+package enum Activation: String, CaseIterable, Sendable {
     /// max(x, 0).
     case relu
     /// max(x, 0) + slope · min(x, 0) with a fixed slope (`leaky_slope`).

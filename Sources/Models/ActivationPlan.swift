@@ -2,7 +2,7 @@ import Kernels
 import NN
 
 /// Where an activation sits in a network, which decides whether a placement replaces it.
-public enum ActivationSite: Sendable, Equatable {
+package enum ActivationSite: Sendable, Equatable {
     /// Image networks: inside the dense blocks of a DenseNet and the stages of VGG and ResNet.
     case block(Int, of: Int)
     /// Image networks: everything else before a convolution (DenseNet transitions, the ResNet
@@ -22,19 +22,19 @@ public enum ActivationSite: Sendable, Equatable {
 /// else as well (a ResNet's identity shortcut) stay standalone, and ReLU under ConvReLU; in
 /// front of a fully connected layer (the char-CNN's sites 6–8) ConvReLU is one threshold per
 /// input feature, an element-wise AdaReLU.
-public struct ActivationPlan: Sendable, Equatable {
-    public var activation: Activation
-    public var placement: Placement
+package struct ActivationPlan: Sendable, Equatable {
+    package var activation: Activation
+    package var placement: Placement
     /// Char-CNN only: the numbered sites that use `activation`, chosen one by one in place of
     /// `placement`.
-    public var layers: [Int]?
+    package var layers: [Int]?
     /// LeakyReLU's fixed negative slope.
-    public var leakySlope: Float
+    package var leakySlope: Float
     /// How many parameters a PReLU or AdaReLU has: per layer (PyTorch's `nn.PReLU()` default,
     /// and how the paper's Table 6 counts PReLU), channel, or element (the char-CNN only).
-    public var sharing: ParameterSharing
+    package var sharing: ParameterSharing
 
-    public init(_ activation: Activation = .relu, placement: Placement = .paper, layers: [Int]? = nil,
+    package init(_ activation: Activation = .relu, placement: Placement = .paper, layers: [Int]? = nil,
                 leakySlope: Float = 0.01, sharing: ParameterSharing = .layer) {
         self.activation = activation
         self.placement = placement
@@ -43,21 +43,21 @@ public struct ActivationPlan: Sendable, Equatable {
         self.sharing = sharing
     }
 
-    public static let relu = ActivationPlan()
+    package static let relu = ActivationPlan()
 
     /// The activation used at `site`: `activation` where the plan selects the site, ReLU elsewhere.
-    public func activation(at site: ActivationSite) -> Activation {
+    package func activation(at site: ActivationSite) -> Activation {
         let selected = if let layers, case .layer(let number) = site { layers.contains(number) } else { placement.selects(site) }
         return selected ? activation : .relu
     }
 
     /// What a convolution at `site` applies to its input in place of a standalone activation
     /// before it, or nil when that activation stays a layer of its own.
-    public func fusedInput(at site: ActivationSite) -> Convolution.InputActivation? { activation(at: site).fusedInput }
+    package func fusedInput(at site: ActivationSite) -> Convolution.InputActivation? { activation(at: site).fusedInput }
 
     /// The standalone activation layer at `site` for (`channels`, `size`) samples. The char-CNN's
     /// standalone sites (6–8) feed its fully connected layers.
-    public func elementwiseLayer(at site: ActivationSite, channels: Int, size: Int = 1) -> Layer {
+    package func elementwiseLayer(at site: ActivationSite, channels: Int, size: Int = 1) -> Layer {
         let feedsLinear = if case .layer = site { true } else { false }
         return activation(at: site).layer(channels: channels, size: size, leakySlope: leakySlope, sharing: sharing, feedsLinear: feedsLinear)
     }

@@ -3,7 +3,7 @@ import NN
 import Tensor
 
 /// What follows the six convolutions.
-public enum CharCNNHead: String, Sendable, CaseIterable {
+package enum CharCNNHead: String, Sendable, CaseIterable {
     /// Zhang et al.: pool3, flatten, FC → dropout → FC → dropout → FC. The first FC holds most
     /// of the parameters (3.7 M of the small model at length 256) and is what memorises a
     /// small corpus.
@@ -19,23 +19,23 @@ public enum CharCNNHead: String, Sendable, CaseIterable {
 /// There are eight activation sites (`ActivationSite.layer`), after conv1…conv6, fc1 and fc2;
 /// `activation` says which use what. The paper's setting is ConvReLU at sites 1 and 2
 /// (thresholds on the inputs of conv2 and conv3, `Placement.paper`); "(A)" is all eight.
-public struct CharCNNConfiguration: Sendable, Equatable {
-    public var alphabetSize = 70
-    public var length = 1014
-    public var classes = 2
+package struct CharCNNConfiguration: Sendable, Equatable {
+    package var alphabetSize = 70
+    package var length = 1014
+    package var classes = 2
     /// Convolution feature maps: 256 (small) or 1024 (large).
-    public var features = 256
+    package var features = 256
     /// Hidden fully connected units: 1024 (small) or 2048 (large).
-    public var hiddenUnits = 1024
-    public var dropout = 0.5
+    package var hiddenUnits = 1024
+    package var dropout = 0.5
     /// Batch normalisation after every convolution and hidden FC layer (before the activation).
-    public var batchNorm = false
-    public var head: CharCNNHead = .dense
-    public var activation = ActivationPlan.relu
+    package var batchNorm = false
+    package var head: CharCNNHead = .dense
+    package var activation = ActivationPlan.relu
 
-    public init() {}
+    package init() {}
 
-    public static func small(alphabetSize: Int = 70, length: Int = 1014, classes: Int) -> CharCNNConfiguration {
+    package static func small(alphabetSize: Int = 70, length: Int = 1014, classes: Int) -> CharCNNConfiguration {
         var c = CharCNNConfiguration()
         c.alphabetSize = alphabetSize
         c.length = length
@@ -43,7 +43,7 @@ public struct CharCNNConfiguration: Sendable, Equatable {
         return c
     }
 
-    public static func large(alphabetSize: Int = 70, length: Int = 1014, classes: Int) -> CharCNNConfiguration {
+    package static func large(alphabetSize: Int = 70, length: Int = 1014, classes: Int) -> CharCNNConfiguration {
         var c = small(alphabetSize: alphabetSize, length: length, classes: classes)
         c.features = 1024
         c.hiddenUnits = 2048
@@ -51,11 +51,11 @@ public struct CharCNNConfiguration: Sendable, Equatable {
     }
 
     /// Sites that exist: the global-max head has one hidden FC layer, so no site 8.
-    public var siteCount: Int { head == .dense ? 8 : 7 }
+    package var siteCount: Int { head == .dense ? 8 : 7 }
 
     /// Sequence length after each convolution and after its pool (if it has one); nil if the
     /// input is too short. The global-max head pools conv6's whole length to 1.
-    public var lengths: [(convolved: Int, pooled: Int)]? {
+    package var lengths: [(convolved: Int, pooled: Int)]? {
         var l = length
         var out: [(Int, Int)] = []
         for (i, (kernel, pools)) in CharCNNConfiguration.convolutions.enumerated() {
@@ -68,24 +68,24 @@ public struct CharCNNConfiguration: Sendable, Equatable {
     }
 
     /// Flattened features entering fc1.
-    public var flattenedFeatures: Int { features * (lengths?.last?.pooled ?? 0) }
+    package var flattenedFeatures: Int { features * (lengths?.last?.pooled ?? 0) }
 
     static let convolutions: [(kernel: Int, pools: Bool)] = [(7, true), (7, true), (3, false), (3, false), (3, false), (3, true)]
 
     /// A setting that makes the configuration unusable, and why.
-    public struct Problem: Sendable, Equatable {
-        public enum Field: Sendable { case alphabetSize, length, classes, features, hiddenUnits, dropout, placement }
-        public var field: Field
-        public var message: String
+    package struct Problem: Sendable, Equatable {
+        package enum Field: Sendable { case alphabetSize, length, classes, features, hiddenUnits, dropout, placement }
+        package var field: Field
+        package var message: String
 
-        public init(field: Field, message: String) {
+        package init(field: Field, message: String) {
             self.field = field
             self.message = message
         }
     }
 
     /// Problems with the configuration; empty when it is usable.
-    public var problems: [Problem] {
+    package var problems: [Problem] {
         var p: [Problem] = []
         if alphabetSize < 1 { p.append(Problem(field: .alphabetSize, message: "must be positive")) }
         if classes < 2 { p.append(Problem(field: .classes, message: "must be at least 2")) }
@@ -102,11 +102,11 @@ public struct CharCNNConfiguration: Sendable, Equatable {
 }
 
 /// The char-CNN as a layer from (N, L) alphabet indices (-1 for no character) to (N, classes) logits.
-public final class CharCNN: Classifier {
-    public let configuration: CharCNNConfiguration
+package final class CharCNN: Classifier {
+    package let configuration: CharCNNConfiguration
     private let network = Sequential()
 
-    public init(_ configuration: CharCNNConfiguration) {
+    package init(_ configuration: CharCNNConfiguration) {
         precondition(configuration.problems.isEmpty, "CharCNN: \(configuration.problems)")
         self.configuration = configuration
         let c = configuration
@@ -175,10 +175,10 @@ public final class CharCNN: Classifier {
         network.appendActivation(plan.elementwiseLayer(at: .layer(site), channels: channels, size: size), name: "act\(site)")
     }
 
-    public var classes: Int { configuration.classes }
+    package var classes: Int { configuration.classes }
 
-    public func forward(_ x: Tensor, _ context: RunContext) -> Tensor { network.forward(x, context) }
-    public func backward(_ dy: Tensor) -> Tensor { network.backward(dy) }
-    public var parameters: [NamedParameter] { network.parameters }
-    public var buffers: [NamedBuffer] { network.buffers }
+    package func forward(_ x: Tensor, _ context: RunContext) -> Tensor { network.forward(x, context) }
+    package func backward(_ dy: Tensor) -> Tensor { network.backward(dy) }
+    package var parameters: [NamedParameter] { network.parameters }
+    package var buffers: [NamedBuffer] { network.buffers }
 }

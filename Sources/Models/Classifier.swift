@@ -2,6 +2,6 @@ import NN
 import Tensor
 
 /// A network from a batch of inputs to (N, classes) logits.
-public protocol Classifier: Layer {
+package protocol Classifier: Layer {
     var classes: Int { get }
 }

@@ -11,9 +11,9 @@ import Tensor
 /// Backward runs the layers in reverse over one gradient buffer of the same shape, into which
 /// every layer's batch-norm and convolution backward accumulate: by the time layer i runs, the
 /// gradients of its k channels are complete, since only later layers read them.
-public final class DenseBlock: Layer {
-    public let inChannels: Int
-    public let outChannels: Int
+package final class DenseBlock: Layer {
+    package let inChannels: Int
+    package let outChannels: Int
     let layers: [DenseLayer]
 
     private let features = Tensor()
@@ -27,7 +27,7 @@ public final class DenseBlock: Layer {
     /// `bottleneck`: each layer first reduces its input to 4·growth channels with a 1×1
     /// convolution (DenseNet-B). ReLU and ConvReLU at `site` are applied by every convolution of
     /// the block as it reads its input, in place of the activation layers before them.
-    public init(inChannels: Int, layerCount: Int, growthRate: Int, bottleneck: Bool,
+    package init(inChannels: Int, layerCount: Int, growthRate: Int, bottleneck: Bool,
                 activation: ActivationPlan, site: ActivationSite, batchNormMomentum: Float) {
         self.inChannels = inChannels
         outChannels = inChannels + layerCount * growthRate
@@ -37,19 +37,19 @@ public final class DenseBlock: Layer {
         }
     }
 
-    public var parameters: [NamedParameter] {
+    package var parameters: [NamedParameter] {
         layers.enumerated().flatMap { i, layer in
             layer.parameters.map { NamedParameter("layer\(i).\($0.name)", $0.parameter) }
         }
     }
 
-    public var buffers: [NamedBuffer] {
+    package var buffers: [NamedBuffer] {
         layers.enumerated().flatMap { i, layer in
             layer.buffers.map { NamedBuffer("layer\(i).\($0.name)", $0.tensor) }
         }
     }
 
-    public func forward(_ x: Tensor, _ context: RunContext) -> Tensor {
+    package func forward(_ x: Tensor, _ context: RunContext) -> Tensor {
         precondition(x.shape.count == 4 && x.shape[1] == inChannels, "DenseBlock: input \(x.shape) does not have \(inChannels) channels")
         let (batch, planeSize) = (x.shape[0], x.shape[2] * x.shape[3])
         let sampleStride = outChannels * planeSize
@@ -61,7 +61,7 @@ public final class DenseBlock: Layer {
         return features
     }
 
-    public func backward(_ dy: Tensor) -> Tensor {
+    package func backward(_ dy: Tensor) -> Tensor {
         precondition(dy.shape == features.shape, "DenseBlock: gradient \(dy.shape) for output \(features.shape)")
         let (batch, planeSize) = (features.shape[0], features.shape[2] * features.shape[3])
         // Starting from dy is zeroing once and accumulating the gradient from after the block.

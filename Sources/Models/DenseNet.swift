@@ -4,19 +4,19 @@ import Tensor
 /// A CIFAR DenseNet (Huang et al.): 3×3 stem convolution, dense blocks separated by
 /// transitions (BN → activation → 1×1 conv → 2×2 average pool), and a head
 /// BN → ReLU → global average → fully connected.
-public struct DenseNetConfiguration: Sendable, Equatable {
-    public var classes: Int
-    public var layersPerBlock: [Int]
-    public var growthRate: Int
-    public var stemChannels: Int
+package struct DenseNetConfiguration: Sendable, Equatable {
+    package var classes: Int
+    package var layersPerBlock: [Int]
+    package var growthRate: Int
+    package var stemChannels: Int
     /// Each dense layer first reduces its input to 4·growthRate channels with a 1×1 convolution (DenseNet-B).
-    public var bottleneck: Bool
+    package var bottleneck: Bool
     /// A transition keeps ⌊compression·C⌋ of its C channels (DenseNet-C: 0.5).
-    public var compression: Double
-    public var activation: ActivationPlan
-    public var batchNormMomentum: Float
+    package var compression: Double
+    package var activation: ActivationPlan
+    package var batchNormMomentum: Float
 
-    public init(classes: Int, layersPerBlock: [Int], growthRate: Int, stemChannels: Int, bottleneck: Bool,
+    package init(classes: Int, layersPerBlock: [Int], growthRate: Int, stemChannels: Int, bottleneck: Bool,
                 compression: Double, activation: ActivationPlan = .relu, batchNormMomentum: Float = 0.1) {
         self.classes = classes
         self.layersPerBlock = layersPerBlock
@@ -29,14 +29,14 @@ public struct DenseNetConfiguration: Sendable, Equatable {
     }
 
     /// DenseNet-40: three blocks of 12 layers, growth 12, 16-channel stem, no compression.
-    public static func denseNet40(classes: Int, activation: ActivationPlan = .relu, batchNormMomentum: Float = 0.1) -> Self {
+    package static func denseNet40(classes: Int, activation: ActivationPlan = .relu, batchNormMomentum: Float = 0.1) -> Self {
         Self(classes: classes, layersPerBlock: [12, 12, 12], growthRate: 12, stemChannels: 16, bottleneck: false,
              compression: 1, activation: activation, batchNormMomentum: batchNormMomentum)
     }
 
     /// The paper's Table 6 DenseNet-BC: blocks [6, 12, 24, 16], growth 12, bottleneck 4k,
     /// compression 0.5, 24-channel stem, at CIFAR size.
-    public static func denseNetBC(classes: Int, activation: ActivationPlan = .relu, batchNormMomentum: Float = 0.1) -> Self {
+    package static func denseNetBC(classes: Int, activation: ActivationPlan = .relu, batchNormMomentum: Float = 0.1) -> Self {
         Self(classes: classes, layersPerBlock: [6, 12, 24, 16], growthRate: 12, stemChannels: 24, bottleneck: true,
              compression: 0.5, activation: activation, batchNormMomentum: batchNormMomentum)
     }
@@ -44,12 +44,12 @@ public struct DenseNetConfiguration: Sendable, Equatable {
 
 /// Parameter names as in the fixtures: `conv0`, `block{b}.layer{i}.…`, `trans{b}.{bn,act,conv}`,
 /// `bn_final`, `fc` (blocks and transitions numbered from 1).
-public final class DenseNet: Classifier {
-    public var classes: Int { configuration.classes }
-    public let configuration: DenseNetConfiguration
+package final class DenseNet: Classifier {
+    package var classes: Int { configuration.classes }
+    package let configuration: DenseNetConfiguration
     private let network = Sequential()
 
-    public init(configuration: DenseNetConfiguration) {
+    package init(configuration: DenseNetConfiguration) {
         let c = configuration
         precondition(c.classes > 0 && !c.layersPerBlock.isEmpty && c.growthRate > 0 && c.stemChannels > 0
                      && c.compression > 0 && c.compression <= 1, "DenseNet: invalid configuration \(c)")
@@ -87,8 +87,8 @@ public final class DenseNet: Classifier {
         return transition
     }
 
-    public var parameters: [NamedParameter] { network.parameters }
-    public var buffers: [NamedBuffer] { network.buffers }
-    public func forward(_ x: Tensor, _ context: RunContext) -> Tensor { network.forward(x, context) }
-    public func backward(_ dy: Tensor) -> Tensor { network.backward(dy) }
+    package var parameters: [NamedParameter] { network.parameters }
+    package var buffers: [NamedBuffer] { network.buffers }
+    package func forward(_ x: Tensor, _ context: RunContext) -> Tensor { network.forward(x, context) }
+    package func backward(_ dy: Tensor) -> Tensor { network.backward(dy) }
 }

@@ -2,15 +2,15 @@ import NN
 
 /// Trainable parameter counts of a network, per layer and in total, as PyTorch's
 /// `parameters()` counts them: batch-norm γ and β count, running statistics do not.
-public struct ParameterCounts: Sendable, Equatable {
-    public struct Entry: Sendable, Equatable {
+package struct ParameterCounts: Sendable, Equatable {
+    package struct Entry: Sendable, Equatable {
         /// The layer's dotted name: a parameter name without its last component ("block1.layer0.conv").
-        public var layer: String
-        public var count: Int
+        package var layer: String
+        package var count: Int
         /// The layer's tensors with their shapes ("weight [16, 3, 3, 3]"), for the table.
-        public var tensors: [String]
+        package var tensors: [String]
 
-        public init(layer: String, count: Int, tensors: [String] = []) {
+        package init(layer: String, count: Int, tensors: [String] = []) {
             self.layer = layer
             self.count = count
             self.tensors = tensors
@@ -18,10 +18,10 @@ public struct ParameterCounts: Sendable, Equatable {
     }
 
     /// One entry per layer that has parameters, in the network's order.
-    public let layers: [Entry]
-    public let total: Int
+    package let layers: [Entry]
+    package let total: Int
 
-    public init(of network: Layer) {
+    package init(of network: Layer) {
         var layers: [Entry] = []
         for named in network.parameters {
             let parts = named.name.split(separator: ".")
@@ -39,13 +39,13 @@ public struct ParameterCounts: Sendable, Equatable {
     }
 
     /// The sum over the layers whose name starts with `prefix` ("block1." for a whole block).
-    public func count(under prefix: String) -> Int {
+    package func count(under prefix: String) -> Int {
         layers.filter { $0.layer.hasPrefix(prefix) }.reduce(0) { $0 + $1.count }
     }
 
     /// One line per layer (its tensors' shapes, its count) and the total, as `convrelu params`
     /// prints them.
-    public var table: String {
+    package var table: String {
         let rows = layers.map { ($0.layer, $0.tensors.joined(separator: ", "), $0.count) } + [("total", "", total)]
         let nameWidth = rows.map(\.0.count).max() ?? 0, shapeWidth = rows.map(\.1.count).max() ?? 0
         return rows.map { name, shapes, count in

@@ -1,6 +1,6 @@
 /// Which activations of a network a replacement applies to; the others stay ReLU. The raw
 /// values of the block placements are the paper's strategy names (Section 4.3).
-public enum Placement: String, CaseIterable, Sendable {
+package enum Placement: String, CaseIterable, Sendable {
     /// The paper's partial replacement: in the char-CNN the inputs of conv2 and conv3 (sites 1
     /// and 2); in an image network the first block, as R1.
     case paper

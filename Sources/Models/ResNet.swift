@@ -5,15 +5,15 @@ import Tensor
 /// ResNet in its CIFAR form (He et al.): a 3×3 stem convolution with batch norm and activation,
 /// stages of BasicBlocks (the first block of stages 2… halves the size), global average pooling
 /// and one fully connected layer.
-public struct ResNetConfiguration: Sendable, Equatable {
-    public var classes: Int
-    public var blocksPerStage: [Int]
+package struct ResNetConfiguration: Sendable, Equatable {
+    package var classes: Int
+    var blocksPerStage: [Int]
     /// Output channels of each stage; the stem has as many as the first stage.
-    public var stageChannels: [Int]
-    public var activation: ActivationPlan
-    public var batchNormMomentum: Float
+    var stageChannels: [Int]
+    package var activation: ActivationPlan
+    package var batchNormMomentum: Float
 
-    public init(classes: Int, blocksPerStage: [Int], stageChannels: [Int], activation: ActivationPlan = .relu,
+    package init(classes: Int, blocksPerStage: [Int], stageChannels: [Int], activation: ActivationPlan = .relu,
                 batchNormMomentum: Float = 0.1) {
         self.classes = classes
         self.blocksPerStage = blocksPerStage
@@ -23,7 +23,7 @@ public struct ResNetConfiguration: Sendable, Equatable {
     }
 
     /// ResNet-18: BasicBlocks [2, 2, 2, 2] with 64, 128, 256, 512 channels.
-    public static func resNet18(classes: Int, activation: ActivationPlan = .relu, batchNormMomentum: Float = 0.1) -> Self {
+    package static func resNet18(classes: Int, activation: ActivationPlan = .relu, batchNormMomentum: Float = 0.1) -> Self {
         Self(classes: classes, blocksPerStage: [2, 2, 2, 2], stageChannels: [64, 128, 256, 512],
              activation: activation, batchNormMomentum: batchNormMomentum)
     }
@@ -36,12 +36,12 @@ public struct ResNetConfiguration: Sendable, Equatable {
 /// to its stage. Under ConvReLU only the activation inside a block (before conv2) is fused into
 /// a convolution; the one after the residual sum also feeds the next block's shortcut, so it
 /// stays a ReLU.
-public final class ResNet: Classifier {
-    public var classes: Int { configuration.classes }
-    public let configuration: ResNetConfiguration
+package final class ResNet: Classifier {
+    package var classes: Int { configuration.classes }
+    package let configuration: ResNetConfiguration
     private let network = Sequential()
 
-    public init(configuration: ResNetConfiguration) {
+    package init(configuration: ResNetConfiguration) {
         let c = configuration
         precondition(c.classes > 0 && !c.blocksPerStage.isEmpty && c.blocksPerStage.count == c.stageChannels.count,
                      "ResNet: invalid configuration \(c)")
@@ -64,15 +64,15 @@ public final class ResNet: Classifier {
         network.append(Linear(inFeatures: channels, outFeatures: c.classes), name: "fc")
     }
 
-    public var parameters: [NamedParameter] { network.parameters }
-    public var buffers: [NamedBuffer] { network.buffers }
-    public func forward(_ x: Tensor, _ context: RunContext) -> Tensor { network.forward(x, context) }
-    public func backward(_ dy: Tensor) -> Tensor { network.backward(dy) }
+    package var parameters: [NamedParameter] { network.parameters }
+    package var buffers: [NamedBuffer] { network.buffers }
+    package func forward(_ x: Tensor, _ context: RunContext) -> Tensor { network.forward(x, context) }
+    package func backward(_ dy: Tensor) -> Tensor { network.backward(dy) }
 }
 
 /// act2(bn2(conv2(act1(bn1(conv1(x))))) + shortcut(x)), with a 1×1 convolution and batch norm as
 /// the shortcut where the stride or the channel count changes, the identity otherwise.
-public final class BasicBlock: Layer {
+package final class BasicBlock: Layer {
     private let residual = Sequential()
     private let shortcut: Sequential?
     private let outputActivation: Layer
@@ -80,7 +80,7 @@ public final class BasicBlock: Layer {
     private let sum = Tensor()
     private let inputGradient = Tensor()
 
-    public init(inChannels: Int, outChannels: Int, stride: Int, activation: ActivationPlan, site: ActivationSite,
+    package init(inChannels: Int, outChannels: Int, stride: Int, activation: ActivationPlan, site: ActivationSite,
                 batchNormMomentum: Float) {
         let fused = activation.fusedInput(at: site)
         residual.append(Convolution(.two, inChannels: inChannels, outChannels: outChannels, kernelSize: 3, stride: stride,
@@ -102,16 +102,16 @@ public final class BasicBlock: Layer {
         outputActivation = activation.elementwiseLayer(at: site, channels: outChannels)
     }
 
-    public var parameters: [NamedParameter] {
+    package var parameters: [NamedParameter] {
         residual.parameters + (shortcut.map { $0.parameters.map { NamedParameter("shortcut.\($0.name)", $0.parameter) } } ?? [])
             + outputActivation.parameters.map { NamedParameter("act2.\($0.name)", $0.parameter) }
     }
 
-    public var buffers: [NamedBuffer] {
+    package var buffers: [NamedBuffer] {
         residual.buffers + (shortcut.map { $0.buffers.map { NamedBuffer("shortcut.\($0.name)", $0.tensor) } } ?? [])
     }
 
-    public func forward(_ x: Tensor, _ context: RunContext) -> Tensor {
+    package func forward(_ x: Tensor, _ context: RunContext) -> Tensor {
         inputShape = x.shape
         let main = residual.forward(x, context)
         let skip = shortcut?.forward(x, context) ?? x
@@ -121,7 +121,7 @@ public final class BasicBlock: Layer {
         return outputActivation.forward(sum, context)
     }
 
-    public func backward(_ dy: Tensor) -> Tensor {
+    package func backward(_ dy: Tensor) -> Tensor {
         let sumGradient = outputActivation.backward(dy)
         let mainGradient = residual.backward(sumGradient)
         let skipGradient = shortcut?.backward(sumGradient) ?? sumGradient

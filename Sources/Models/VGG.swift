@@ -4,14 +4,14 @@ import Tensor
 /// VGG in its common CIFAR form: stages of 3×3 convolutions (pad 1, with bias) each followed by
 /// batch norm and an activation, a 2×2 max pool after each stage, and one fully connected layer
 /// on the remaining 1×1 map (32×32 input after five stages).
-public struct VGGConfiguration: Sendable, Equatable {
-    public var classes: Int
+package struct VGGConfiguration: Sendable, Equatable {
+    package var classes: Int
     /// Output channels of each convolution, per stage.
-    public var stages: [[Int]]
-    public var activation: ActivationPlan
-    public var batchNormMomentum: Float
+    var stages: [[Int]]
+    package var activation: ActivationPlan
+    package var batchNormMomentum: Float
 
-    public init(classes: Int, stages: [[Int]], activation: ActivationPlan = .relu, batchNormMomentum: Float = 0.1) {
+    package init(classes: Int, stages: [[Int]], activation: ActivationPlan = .relu, batchNormMomentum: Float = 0.1) {
         self.classes = classes
         self.stages = stages
         self.activation = activation
@@ -19,7 +19,7 @@ public struct VGGConfiguration: Sendable, Equatable {
     }
 
     /// VGG-16: 13 convolutions in stages of 2, 2, 3, 3, 3.
-    public static func vgg16(classes: Int, activation: ActivationPlan = .relu, batchNormMomentum: Float = 0.1) -> Self {
+    package static func vgg16(classes: Int, activation: ActivationPlan = .relu, batchNormMomentum: Float = 0.1) -> Self {
         Self(classes: classes, stages: [[64, 64], [128, 128], [256, 256, 256], [512, 512, 512], [512, 512, 512]],
              activation: activation, batchNormMomentum: batchNormMomentum)
     }
@@ -32,12 +32,12 @@ public struct VGGConfiguration: Sendable, Equatable {
 /// thresholds and the activation before each of them is dropped, also when a max pool sits in
 /// between: max(θ, maxpool(x)) = maxpool(max(θ, x)). The first convolution reads the image and
 /// has no activation before it to replace.
-public final class VGG: Classifier {
-    public var classes: Int { configuration.classes }
-    public let configuration: VGGConfiguration
+package final class VGG: Classifier {
+    package var classes: Int { configuration.classes }
+    package let configuration: VGGConfiguration
     private let network = Sequential()
 
-    public init(configuration: VGGConfiguration) {
+    package init(configuration: VGGConfiguration) {
         let c = configuration
         precondition(c.classes > 0 && !c.stages.isEmpty && c.stages.allSatisfy { !$0.isEmpty },
                      "VGG: invalid configuration \(c)")
@@ -63,13 +63,13 @@ public final class VGG: Classifier {
         network.append(Linear(inFeatures: channels, outFeatures: c.classes), name: "fc")
     }
 
-    public var parameters: [NamedParameter] { network.parameters }
-    public var buffers: [NamedBuffer] { network.buffers }
+    package var parameters: [NamedParameter] { network.parameters }
+    package var buffers: [NamedBuffer] { network.buffers }
 
-    public func forward(_ x: Tensor, _ context: RunContext) -> Tensor {
+    package func forward(_ x: Tensor, _ context: RunContext) -> Tensor {
         precondition(x.shape.count == 4 && x.shape[2] == 32 && x.shape[3] == 32, "VGG: expects 32×32 input, got \(x.shape)")
         return network.forward(x, context)
     }
 
-    public func backward(_ dy: Tensor) -> Tensor { network.backward(dy) }
+    package func backward(_ dy: Tensor) -> Tensor { network.backward(dy) }
 }

@@ -8,17 +8,17 @@ func activationLayout(_ shape: [Int]) -> (batch: Int, channels: Int, size: Int) 
 }
 
 /// max(x, θ) layers: AdaReLU with a trainable θ, and ReLU as θ fixed at 0.
-public final class AdaReLU: Layer {
-    public let sharing: ParameterSharing
+package final class AdaReLU: Layer {
+    package let sharing: ParameterSharing
     /// Trainable θ (AdaReLU) or nil (ReLU: a fixed 0).
-    public let theta: Parameter?
+    package let theta: Parameter?
     private let fixedTheta: Tensor
     private var input = Tensor()
     private let output = Tensor()
     private let inputGradient = Tensor()
 
     /// AdaReLU with θ per element of a (channels, size) sample, per channel or per layer.
-    public init(sharing: ParameterSharing, channels: Int, size: Int = 1) {
+    package init(sharing: ParameterSharing, channels: Int, size: Int = 1) {
         self.sharing = sharing
         let count = sharing.parameterCount(channels: channels, size: size)
         let shape = sharing == .element ? [channels] + (size > 1 ? [size] : []) : [count]
@@ -33,11 +33,11 @@ public final class AdaReLU: Layer {
     }
 
     /// Plain ReLU: max(x, 0), gradient 0 at x = 0 as in PyTorch.
-    public static func relu() -> AdaReLU { AdaReLU() }
+    package static func relu() -> AdaReLU { AdaReLU() }
 
-    public var parameters: [NamedParameter] { theta.map { [NamedParameter("theta", $0)] } ?? [] }
+    package var parameters: [NamedParameter] { theta.map { [NamedParameter("theta", $0)] } ?? [] }
 
-    public func forward(_ x: Tensor, _ context: RunContext) -> Tensor {
+    package func forward(_ x: Tensor, _ context: RunContext) -> Tensor {
         let (n, c, s) = activationLayout(x.shape)
         input = x
         output.resize(to: x.shape)
@@ -46,7 +46,7 @@ public final class AdaReLU: Layer {
         return output
     }
 
-    public func backward(_ dy: Tensor) -> Tensor {
+    package func backward(_ dy: Tensor) -> Tensor {
         let (n, c, s) = activationLayout(input.shape)
         inputGradient.resize(to: input.shape)
         thresholdBackward(x: input.pointer, dy: dy.pointer, batch: n, channels: c, size: s,
@@ -58,16 +58,16 @@ public final class AdaReLU: Layer {
 
 /// x for x > 0, α·x otherwise: PReLU with a trainable α (PyTorch names it `weight`,
 /// initialised to 0.25), and LeakyReLU with a fixed slope.
-public final class PReLU: Layer {
-    public let sharing: ParameterSharing
+package final class PReLU: Layer {
+    package let sharing: ParameterSharing
     /// Trainable α (PReLU) or nil (LeakyReLU).
-    public let alpha: Parameter?
+    package let alpha: Parameter?
     private let fixedAlpha: Tensor
     private var input = Tensor()
     private let output = Tensor()
     private let inputGradient = Tensor()
 
-    public init(sharing: ParameterSharing, channels: Int, size: Int = 1, initialSlope: Float = 0.25) {
+    package init(sharing: ParameterSharing, channels: Int, size: Int = 1, initialSlope: Float = 0.25) {
         precondition(sharing != .element || size >= 1)
         self.sharing = sharing
         let count = sharing.parameterCount(channels: channels, size: size)
@@ -82,11 +82,11 @@ public final class PReLU: Layer {
     }
 
     /// LeakyReLU with a fixed negative slope (PyTorch's default is 0.01).
-    public static func leaky(slope: Float = 0.01) -> PReLU { PReLU(fixedSlope: slope) }
+    package static func leaky(slope: Float = 0.01) -> PReLU { PReLU(fixedSlope: slope) }
 
-    public var parameters: [NamedParameter] { alpha.map { [NamedParameter("weight", $0)] } ?? [] }
+    package var parameters: [NamedParameter] { alpha.map { [NamedParameter("weight", $0)] } ?? [] }
 
-    public func forward(_ x: Tensor, _ context: RunContext) -> Tensor {
+    package func forward(_ x: Tensor, _ context: RunContext) -> Tensor {
         let (n, c, s) = activationLayout(x.shape)
         input = x
         output.resize(to: x.shape)
@@ -95,7 +95,7 @@ public final class PReLU: Layer {
         return output
     }
 
-    public func backward(_ dy: Tensor) -> Tensor {
+    package func backward(_ dy: Tensor) -> Tensor {
         let (n, c, s) = activationLayout(input.shape)
         inputGradient.resize(to: input.shape)
         slopeBackward(x: input.pointer, dy: dy.pointer, batch: n, channels: c, size: s,
@@ -108,21 +108,21 @@ public final class PReLU: Layer {
 /// Inverted dropout: in training, zeroes each value with probability p and scales the rest
 /// by 1/(1-p); the identity in evaluation. The mask is drawn from
 /// RNG(seed, "dropout/<id>/<step>"), so it depends only on the run seed, the layer and the step.
-public final class Dropout: Layer {
-    public let probability: Double
-    public let id: String
+package final class Dropout: Layer {
+    package let probability: Double
+    package let id: String
     private let mask = Tensor()
     private let output = Tensor()
     private let inputGradient = Tensor()
     private var active = false
 
-    public init(probability: Double, id: String) {
+    package init(probability: Double, id: String) {
         precondition(probability >= 0 && probability < 1, "Dropout: probability \(probability) outside [0, 1)")
         self.probability = probability
         self.id = id
     }
 
-    public func forward(_ x: Tensor, _ context: RunContext) -> Tensor {
+    package func forward(_ x: Tensor, _ context: RunContext) -> Tensor {
         active = context.dropout && probability > 0
         guard active else { return x }
         var rng = RNG(seed: context.seed, stream: "dropout/\(id)/\(context.step)")
@@ -134,7 +134,7 @@ public final class Dropout: Layer {
         return output
     }
 
-    public func backward(_ dy: Tensor) -> Tensor {
+    package func backward(_ dy: Tensor) -> Tensor {
         guard active else { return dy }
         inputGradient.resize(to: dy.shape)
         multiplyElementwise(dy.pointer, mask.pointer, count: dy.count, into: inputGradient.pointer)

@@ -3,14 +3,14 @@ import Tensor
 
 /// Batch normalisation per channel of (N, C) or (N, C, ...) input. Parameters `weight` (γ)
 /// and `bias` (β), buffers `running_mean` and `running_var`, as PyTorch names them.
-public final class BatchNorm: Layer {
-    public let channels: Int
-    public let momentum: Float
-    public let epsilon: Float
-    public let gamma: Parameter
-    public let beta: Parameter
-    public let runningMean: Tensor
-    public let runningVar: Tensor
+package final class BatchNorm: Layer {
+    package let channels: Int
+    package let momentum: Float
+    package let epsilon: Float
+    package let gamma: Parameter
+    package let beta: Parameter
+    package let runningMean: Tensor
+    package let runningVar: Tensor
 
     private var input = Tensor()
     private var trained = false
@@ -20,9 +20,9 @@ public final class BatchNorm: Layer {
     private let inverseStd: Tensor
 
     /// PyTorch's default, which every model here uses; checkpoint settings report it to loaders.
-    public static let defaultEpsilon: Float = 1e-5
+    package static let defaultEpsilon: Float = 1e-5
 
-    public init(channels: Int, momentum: Float = 0.1, epsilon: Float = BatchNorm.defaultEpsilon) {
+    package init(channels: Int, momentum: Float = 0.1, epsilon: Float = BatchNorm.defaultEpsilon) {
         self.channels = channels
         self.momentum = momentum
         self.epsilon = epsilon
@@ -34,12 +34,12 @@ public final class BatchNorm: Layer {
         inverseStd = Tensor(shape: [channels])
     }
 
-    public var parameters: [NamedParameter] { [NamedParameter("weight", gamma), NamedParameter("bias", beta)] }
+    package var parameters: [NamedParameter] { [NamedParameter("weight", gamma), NamedParameter("bias", beta)] }
 
     /// The running-statistics momentum of a pass: the layer's own, unless the pass overrides it
     /// (batch-norm recalibration averages over a series of passes).
-    public func momentum(for context: RunContext) -> Float { context.batchNormMomentum ?? momentum }
-    public var buffers: [NamedBuffer] {
+    package func momentum(for context: RunContext) -> Float { context.batchNormMomentum ?? momentum }
+    package var buffers: [NamedBuffer] {
         [NamedBuffer("running_mean", runningMean), NamedBuffer("running_var", runningVar)]
     }
 
@@ -48,7 +48,7 @@ public final class BatchNorm: Layer {
         return shape.dropFirst(2).reduce(1, *)
     }
 
-    public func forward(_ x: Tensor, _ context: RunContext) -> Tensor {
+    package func forward(_ x: Tensor, _ context: RunContext) -> Tensor {
         let size = spatialSize(x.shape)
         input = x
         trained = context.training
@@ -61,7 +61,7 @@ public final class BatchNorm: Layer {
         return output
     }
 
-    public func backward(_ dy: Tensor) -> Tensor {
+    package func backward(_ dy: Tensor) -> Tensor {
         let size = spatialSize(input.shape)
         inputGradient.resize(to: input.shape)
         inputGradient.zero()

@@ -9,9 +9,9 @@ import Tensor
 ///
 /// A ReLU in front of a convolution is the same fused threshold held at 0 (`InputActivation.relu`):
 /// it costs nothing beyond the column build, like ConvReLU, and has no parameter.
-public final class Convolution: Layer {
+package final class Convolution: Layer {
     /// What the convolution applies to its input while building its columns.
-    public enum InputActivation: Sendable {
+    package enum InputActivation: Sendable {
         /// The input as it is.
         case identity
         /// max(x, 0): a ReLU in front of the convolution.
@@ -20,16 +20,16 @@ public final class Convolution: Layer {
         case thresholds
     }
 
-    public let dimensions: SpatialDimensions
-    public let inChannels: Int
-    public let outChannels: Int
-    public let kernelSize: Int
-    public let stride: Int
-    public let padding: Int
-    public let weight: Parameter
-    public let bias: Parameter?
+    let dimensions: SpatialDimensions
+    package let inChannels: Int
+    package let outChannels: Int
+    package let kernelSize: Int
+    package let stride: Int
+    package let padding: Int
+    package let weight: Parameter
+    package let bias: Parameter?
     /// The ConvReLU thresholds; nil for a plain convolution.
-    public let threshold: Parameter?
+    package let threshold: Parameter?
     /// The zero thresholds of a fused ReLU (never trained).
     private let zeroThreshold: Tensor?
 
@@ -38,7 +38,7 @@ public final class Convolution: Layer {
     private let inputGradient = Tensor()
     private let workspace = ConvolutionWorkspace()
 
-    public init(_ dimensions: SpatialDimensions, inChannels: Int, outChannels: Int, kernelSize: Int,
+    package init(_ dimensions: SpatialDimensions, inChannels: Int, outChannels: Int, kernelSize: Int,
                 stride: Int = 1, padding: Int = 0, bias: Bool = true, input: InputActivation = .identity) {
         self.dimensions = dimensions
         self.inChannels = inChannels
@@ -55,19 +55,19 @@ public final class Convolution: Layer {
 
     /// The thresholds the convolution applies to its input, trainable or fixed at 0; nil for
     /// none. For callers that run the kernels on buffers of their own (a dense block).
-    public var appliedThreshold: UnsafeMutablePointer<Float>? { (threshold?.value ?? zeroThreshold)?.pointer }
+    package var appliedThreshold: UnsafeMutablePointer<Float>? { (threshold?.value ?? zeroThreshold)?.pointer }
 
-    public var parameters: [NamedParameter] {
+    package var parameters: [NamedParameter] {
         [NamedParameter("weight", weight)] + (bias.map { [NamedParameter("bias", $0)] } ?? [])
             + (threshold.map { [NamedParameter("theta", $0)] } ?? [])
     }
 
     /// Receptive field sizes for initialisation.
-    public var fanIn: Int { inChannels * kernelArea }
-    public var fanOut: Int { outChannels * kernelArea }
+    var fanIn: Int { inChannels * kernelArea }
+    var fanOut: Int { outChannels * kernelArea }
     private var kernelArea: Int { dimensions == .one ? kernelSize : kernelSize * kernelSize }
 
-    public func geometry(for shape: [Int]) -> ConvGeometry {
+    package func geometry(for shape: [Int]) -> ConvGeometry {
         precondition(shape.count == dimensions.rawValue + 2 && shape[1] == inChannels,
                      "Convolution: input \(shape) does not fit \(inChannels) channels in \(dimensions.rawValue)D")
         let g = dimensions == .one
@@ -79,7 +79,7 @@ public final class Convolution: Layer {
         return g
     }
 
-    public func forward(_ x: Tensor, _ context: RunContext) -> Tensor {
+    package func forward(_ x: Tensor, _ context: RunContext) -> Tensor {
         input = x
         let g = geometry(for: x.shape)
         let n = x.shape[0]
@@ -92,7 +92,7 @@ public final class Convolution: Layer {
         return output
     }
 
-    public func backward(_ dy: Tensor) -> Tensor {
+    package func backward(_ dy: Tensor) -> Tensor {
         let g = geometry(for: input.shape)
         inputGradient.resize(to: input.shape)
         let schedule = workspace.prepare(g, batch: input.shape[0], backward: true)

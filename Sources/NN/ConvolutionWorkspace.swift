@@ -4,15 +4,15 @@ import Tensor
 /// The reusable buffers of a convolution: the column matrix, the GEMM product or per-thread
 /// gradient sums, and the column gradient. Convolutions that run one after another (a dense
 /// block's layers) can share one workspace; it grows to the largest and then stops allocating.
-public final class ConvolutionWorkspace {
-    public let columns = Tensor()
-    public let scratch = Tensor()
-    public let columnGradient = Tensor()
+package final class ConvolutionWorkspace {
+    package let columns = Tensor()
+    package let scratch = Tensor()
+    package let columnGradient = Tensor()
 
-    public init() {}
+    package init() {}
 
     /// Sizes the buffers for `batch` samples of geometry `g` and returns the schedule to use.
-    public func prepare(_ g: ConvGeometry, batch: Int, backward: Bool) -> ConvSchedule {
+    package func prepare(_ g: ConvGeometry, batch: Int, backward: Bool) -> ConvSchedule {
         let schedule = ConvSchedule.choose(g, batch: batch)
         grow(columns, schedule.columnsCount(g))
         grow(scratch, schedule.scratchCount(g))

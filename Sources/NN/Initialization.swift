@@ -2,7 +2,7 @@ import Tensor
 
 /// Weight initialisation schemes. Fan-in and fan-out count the receptive field
 /// (in · k for a convolution), as in PyTorch.
-public enum Initializer: Sendable, Equatable {
+package enum Initializer: Sendable, Equatable {
     /// N(0, std²), Zhang et al. use std 0.05 (small model) or 0.02 (large).
     case gaussian(std: Double)
     /// He/Kaiming normal for ReLU nets: N(0, 2/fan_in).
@@ -13,7 +13,7 @@ public enum Initializer: Sendable, Equatable {
     case uniformFanIn
     case zeros
 
-    public func fill(_ t: Tensor, fanIn: Int, fanOut: Int, rng: inout RNG) {
+    package func fill(_ t: Tensor, fanIn: Int, fanOut: Int, rng: inout RNG) {
         let p = t.pointer
         switch self {
         case .gaussian(let std):
@@ -37,11 +37,11 @@ public enum Initializer: Sendable, Equatable {
 /// thresholds by another (the paper's Table 4 compares zero, random and Glorot thresholds).
 /// Biases start at zero (PyTorch's fan-in uniform when the weights use it); batch-norm
 /// γ = 1, β = 0; PReLU slopes keep their 0.25.
-public struct InitializationScheme: Sendable, Equatable {
-    public var weights: Initializer
-    public var thresholds: Initializer
+package struct InitializationScheme: Sendable, Equatable {
+    package var weights: Initializer
+    package var thresholds: Initializer
 
-    public init(weights: Initializer = .heNormal, thresholds: Initializer = .zeros) {
+    package init(weights: Initializer = .heNormal, thresholds: Initializer = .zeros) {
         self.weights = weights
         self.thresholds = thresholds
     }
@@ -54,7 +54,7 @@ public struct InitializationScheme: Sendable, Equatable {
 
     /// Draws every parameter from its own stream RNG(seed, "init/<name>"), so a parameter's
     /// values do not depend on which other parameters the model has.
-    public func apply(to parameters: [NamedParameter], seed: UInt64) {
+    package func apply(to parameters: [NamedParameter], seed: UInt64) {
         let byName = Dictionary(parameters.map { ($0.name, $0.parameter) }, uniquingKeysWith: { a, _ in a })
         for entry in parameters {
             var rng = RNG(seed: seed, stream: "init/\(entry.name)")

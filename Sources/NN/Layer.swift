@@ -4,16 +4,16 @@ import Tensor
 /// update the running ones), whether dropout is on (normally the same), and for dropout the run
 /// seed and the step, from which each layer derives its mask. Masks therefore depend only on
 /// (seed, layer, step): a resumed run draws the same ones.
-public struct RunContext: Sendable {
-    public var training: Bool
-    public var dropout: Bool
-    public var seed: UInt64
-    public var step: Int
+package struct RunContext: Sendable {
+    package var training: Bool
+    package var dropout: Bool
+    package var seed: UInt64
+    package var step: Int
     /// Overrides every batch-norm layer's momentum: 1/(k+1) at the k-th of a series of passes
     /// makes the running statistics the plain average over the series (see `Trainer`).
-    public var batchNormMomentum: Float?
+    package var batchNormMomentum: Float?
 
-    public init(training: Bool, dropout: Bool? = nil, seed: UInt64 = 0, step: Int = 0, batchNormMomentum: Float? = nil) {
+    package init(training: Bool, dropout: Bool? = nil, seed: UInt64 = 0, step: Int = 0, batchNormMomentum: Float? = nil) {
         self.training = training
         self.dropout = dropout ?? training
         self.seed = seed
@@ -21,43 +21,43 @@ public struct RunContext: Sendable {
         self.batchNormMomentum = batchNormMomentum
     }
 
-    public static let inference = RunContext(training: false)
+    package static let inference = RunContext(training: false)
 }
 
 /// The weight-decay group a parameter belongs to, so "L2 on θ" is a setting of its own.
-public enum ParameterGroup: String, Sendable, CaseIterable {
+package enum ParameterGroup: String, Sendable, CaseIterable {
     case weight, bias, batchNorm, threshold, slope
 }
 
 /// A trainable tensor with its gradient. Gradients accumulate (`+=`) in backward; the
 /// optimiser zeroes them after its step.
-public final class Parameter: @unchecked Sendable {
-    public let value: Tensor
-    public let grad: Tensor
-    public let group: ParameterGroup
+package final class Parameter: @unchecked Sendable {
+    package let value: Tensor
+    package let grad: Tensor
+    package let group: ParameterGroup
 
-    public init(shape: [Int], group: ParameterGroup, value: Float = 0) {
+    package init(shape: [Int], group: ParameterGroup, value: Float = 0) {
         self.value = Tensor(shape: shape, repeating: value)
         self.grad = Tensor(shape: shape)
         self.group = group
     }
 
-    public var count: Int { value.count }
+    package var count: Int { value.count }
 }
 
-public struct NamedParameter {
-    public var name: String
-    public var parameter: Parameter
-    public init(_ name: String, _ parameter: Parameter) {
+package struct NamedParameter {
+    package var name: String
+    package var parameter: Parameter
+    package init(_ name: String, _ parameter: Parameter) {
         self.name = name
         self.parameter = parameter
     }
 }
 
-public struct NamedBuffer {
-    public var name: String
-    public var tensor: Tensor
-    public init(_ name: String, _ tensor: Tensor) {
+package struct NamedBuffer {
+    package var name: String
+    package var tensor: Tensor
+    package init(_ name: String, _ tensor: Tensor) {
         self.name = name
         self.tensor = tensor
     }
@@ -70,7 +70,7 @@ public struct NamedBuffer {
 /// nothing once the buffers are sized. `backward` takes the gradient of the loss with
 /// respect to the output, accumulates parameter gradients and returns the gradient with
 /// respect to the input (also owned by the layer).
-public protocol Layer: AnyObject {
+package protocol Layer: AnyObject {
     func forward(_ x: Tensor, _ context: RunContext) -> Tensor
     func backward(_ dy: Tensor) -> Tensor
     /// Trainable parameters under stable local names ("weight", "bias", "theta", ...).
@@ -80,6 +80,6 @@ public protocol Layer: AnyObject {
 }
 
 extension Layer {
-    public var parameters: [NamedParameter] { [] }
-    public var buffers: [NamedBuffer] { [] }
+    package var parameters: [NamedParameter] { [] }
+    package var buffers: [NamedBuffer] { [] }
 }

@@ -3,28 +3,28 @@ import Tensor
 
 /// Fully connected layer on (N, in) input; any (N, ...) input is read flattened in
 /// channel-major order, as `torch.flatten(x, 1)` does. Parameters `weight` (out, in), `bias` (out).
-public final class Linear: Layer {
-    public let inFeatures: Int
-    public let outFeatures: Int
-    public let weight: Parameter
-    public let bias: Parameter?
+package final class Linear: Layer {
+    package let inFeatures: Int
+    package let outFeatures: Int
+    package let weight: Parameter
+    package let bias: Parameter?
 
     private var input = Tensor()
     private let output = Tensor()
     private let inputGradient = Tensor()
 
-    public init(inFeatures: Int, outFeatures: Int, bias: Bool = true) {
+    package init(inFeatures: Int, outFeatures: Int, bias: Bool = true) {
         self.inFeatures = inFeatures
         self.outFeatures = outFeatures
         weight = Parameter(shape: [outFeatures, inFeatures], group: .weight)
         self.bias = bias ? Parameter(shape: [outFeatures], group: .bias) : nil
     }
 
-    public var parameters: [NamedParameter] {
+    package var parameters: [NamedParameter] {
         [NamedParameter("weight", weight)] + (bias.map { [NamedParameter("bias", $0)] } ?? [])
     }
 
-    public func forward(_ x: Tensor, _ context: RunContext) -> Tensor {
+    package func forward(_ x: Tensor, _ context: RunContext) -> Tensor {
         let n = x.shape[0]
         precondition(x.count == n * inFeatures, "Linear: input \(x.shape) does not have \(inFeatures) features")
         input = x
@@ -34,7 +34,7 @@ public final class Linear: Layer {
         return output
     }
 
-    public func backward(_ dy: Tensor) -> Tensor {
+    package func backward(_ dy: Tensor) -> Tensor {
         inputGradient.resize(to: input.shape)
         linearBackward(x: input.pointer, weight: weight.value.pointer, dy: dy.pointer, batch: input.shape[0],
                        inFeatures: inFeatures, outFeatures: outFeatures, dx: inputGradient.pointer,

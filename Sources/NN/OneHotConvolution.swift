@@ -9,13 +9,13 @@ import Tensor
 /// mode, as `MaxPool`): the full-length convolution output is never stored. In the char-CNN
 /// that output is 1 MB per sample (132 MB at batch 128), written by the convolution and read
 /// back by the pool.
-public final class OneHotConvolution: Layer {
-    public let alphabetSize: Int
-    public let outChannels: Int
-    public let kernelSize: Int
-    public let poolSize: Int
-    public let weight: Parameter
-    public let bias: Parameter
+package final class OneHotConvolution: Layer {
+    package let alphabetSize: Int
+    package let outChannels: Int
+    package let kernelSize: Int
+    package let poolSize: Int
+    package let weight: Parameter
+    package let bias: Parameter
     /// The winning offset of each pooling window, from the last training forward pass.
     private let winner = Tensor()
 
@@ -26,7 +26,7 @@ public final class OneHotConvolution: Layer {
     private let weightTransposed = Tensor()
     private let weightGradientTransposed = Tensor()
 
-    public init(alphabetSize: Int, outChannels: Int, kernelSize: Int, poolSize: Int = 1) {
+    package init(alphabetSize: Int, outChannels: Int, kernelSize: Int, poolSize: Int = 1) {
         precondition(poolSize >= 1, "OneHotConvolution: pool size \(poolSize)")
         self.alphabetSize = alphabetSize
         self.outChannels = outChannels
@@ -36,9 +36,9 @@ public final class OneHotConvolution: Layer {
         bias = Parameter(shape: [outChannels], group: .bias)
     }
 
-    public var parameters: [NamedParameter] { [NamedParameter("weight", weight), NamedParameter("bias", bias)] }
+    package var parameters: [NamedParameter] { [NamedParameter("weight", weight), NamedParameter("bias", bias)] }
 
-    public func forward(_ x: Tensor, _ context: RunContext) -> Tensor {
+    package func forward(_ x: Tensor, _ context: RunContext) -> Tensor {
         precondition(x.shape.count == 2 && x.shape[1] >= kernelSize + poolSize - 1,
                      "OneHotConvolution: input \(x.shape) is not (N, L) indices, L >= \(kernelSize + poolSize - 1)")
         inputShape = x.shape
@@ -62,7 +62,7 @@ public final class OneHotConvolution: Layer {
     }
 
     /// Accumulates the weight and bias gradients. Indices have no gradient: returns zeros.
-    public func backward(_ dy: Tensor) -> Tensor {
+    package func backward(_ dy: Tensor) -> Tensor {
         precondition(poolSize == 1 || winner.shape == dy.shape, "OneHotConvolution: backward needs a training forward first")
         weightGradientTransposed.resize(to: [oneHotGradientScratchCount(outChannels: outChannels, alphabet: alphabetSize,
                                                                         kernel: kernelSize)])
@@ -76,7 +76,7 @@ public final class OneHotConvolution: Layer {
     }
 
     /// Turns one-hot (N, alphabet, L) columns into (N, L) indices, -1 for all-zero columns.
-    public static func indices(fromOneHot x: Tensor) -> Tensor {
+    package static func indices(fromOneHot x: Tensor) -> Tensor {
         let (n, c, l) = (x.shape[0], x.shape[1], x.shape[2])
         let out = Tensor(shape: [n, l], repeating: -1)
         for s in 0..<n {

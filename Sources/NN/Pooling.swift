@@ -2,20 +2,20 @@ import Kernels
 import Tensor
 
 /// The spatial rank of a layer: NCL (1D) or NCHW (2D) input.
-public enum SpatialDimensions: Int, Sendable { case one = 1, two = 2 }
+package enum SpatialDimensions: Int, Sendable { case one = 1, two = 2 }
 
 /// Max pooling over the length of NCL input or a square window of NCHW input, floor mode.
-public final class MaxPool: Layer {
-    public let dimensions: SpatialDimensions
-    public let kernelSize: Int
-    public let stride: Int
+package final class MaxPool: Layer {
+    let dimensions: SpatialDimensions
+    package let kernelSize: Int
+    package let stride: Int
     private var inputShape: [Int] = []
     private let output = Tensor()
     /// The winning tap of each window, recorded by a training forward for backward.
     private let winner = Tensor()
     private let inputGradient = Tensor()
 
-    public init(_ dimensions: SpatialDimensions, kernelSize: Int, stride: Int? = nil) {
+    package init(_ dimensions: SpatialDimensions, kernelSize: Int, stride: Int? = nil) {
         self.dimensions = dimensions
         self.kernelSize = kernelSize
         self.stride = stride ?? kernelSize
@@ -30,7 +30,7 @@ public final class MaxPool: Layer {
         return g
     }
 
-    public func forward(_ x: Tensor, _ context: RunContext) -> Tensor {
+    package func forward(_ x: Tensor, _ context: RunContext) -> Tensor {
         let g = geometry(x.shape)
         inputShape = x.shape
         output.resize(to: dimensions == .one ? [x.shape[0], x.shape[1], g.outWidth] : [x.shape[0], x.shape[1], g.outHeight, g.outWidth])
@@ -40,7 +40,7 @@ public final class MaxPool: Layer {
         return output
     }
 
-    public func backward(_ dy: Tensor) -> Tensor {
+    package func backward(_ dy: Tensor) -> Tensor {
         precondition(winner.shape == dy.shape, "MaxPool: backward needs a training forward first")
         inputGradient.resize(to: inputShape)
         maxPoolBackward(dy: dy.pointer, winner: winner.pointer, planes: inputShape[0] * inputShape[1], geometry(inputShape),
@@ -50,19 +50,19 @@ public final class MaxPool: Layer {
 }
 
 /// Average pooling with a square window over NCHW input, no padding.
-public final class AvgPool2d: Layer {
-    public let kernelSize: Int
-    public let stride: Int
+package final class AvgPool2d: Layer {
+    package let kernelSize: Int
+    package let stride: Int
     private var inputShape: [Int] = []
     private let output = Tensor()
     private let inputGradient = Tensor()
 
-    public init(kernelSize: Int, stride: Int? = nil) {
+    package init(kernelSize: Int, stride: Int? = nil) {
         self.kernelSize = kernelSize
         self.stride = stride ?? kernelSize
     }
 
-    public func forward(_ x: Tensor, _ context: RunContext) -> Tensor {
+    package func forward(_ x: Tensor, _ context: RunContext) -> Tensor {
         precondition(x.shape.count == 4, "AvgPool2d: input \(x.shape)")
         inputShape = x.shape
         let (h, w) = (x.shape[2], x.shape[3])
@@ -72,7 +72,7 @@ public final class AvgPool2d: Layer {
         return output
     }
 
-    public func backward(_ dy: Tensor) -> Tensor {
+    package func backward(_ dy: Tensor) -> Tensor {
         inputGradient.resize(to: inputShape)
         avgPool2dBackward(dy: dy.pointer, planes: inputShape[0] * inputShape[1], height: inputShape[2],
                           width: inputShape[3], kernel: kernelSize, stride: stride, dx: inputGradient.pointer)
@@ -81,14 +81,14 @@ public final class AvgPool2d: Layer {
 }
 
 /// Global average pooling: (N, C, H, W) -> (N, C).
-public final class GlobalAvgPool2d: Layer {
+package final class GlobalAvgPool2d: Layer {
     private var inputShape: [Int] = []
     private let output = Tensor()
     private let inputGradient = Tensor()
 
-    public init() {}
+    package init() {}
 
-    public func forward(_ x: Tensor, _ context: RunContext) -> Tensor {
+    package func forward(_ x: Tensor, _ context: RunContext) -> Tensor {
         precondition(x.shape.count == 4, "GlobalAvgPool2d: input \(x.shape)")
         inputShape = x.shape
         output.resize(to: [x.shape[0], x.shape[1]])
@@ -96,7 +96,7 @@ public final class GlobalAvgPool2d: Layer {
         return output
     }
 
-    public func backward(_ dy: Tensor) -> Tensor {
+    package func backward(_ dy: Tensor) -> Tensor {
         inputGradient.resize(to: inputShape)
         globalAvgPoolBackward(dy: dy.pointer, planes: inputShape[0] * inputShape[1], size: inputShape[2] * inputShape[3],
                               dx: inputGradient.pointer)

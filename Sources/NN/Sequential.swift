@@ -2,36 +2,36 @@ import Tensor
 
 /// Layers applied in order. Named entries contribute their parameters as "name.local";
 /// unnamed ones (pools, fixed activations) must have none.
-public final class Sequential: Layer {
-    public private(set) var layers: [(name: String?, layer: Layer)]
+package final class Sequential: Layer {
+    package private(set) var layers: [(name: String?, layer: Layer)]
     /// No layers: forward and backward pass their input through.
-    public var isEmpty: Bool { layers.isEmpty }
+    package var isEmpty: Bool { layers.isEmpty }
 
-    public init(_ layers: [(name: String?, layer: Layer)] = []) {
+    package init(_ layers: [(name: String?, layer: Layer)] = []) {
         self.layers = layers
     }
 
-    public func append(_ layer: Layer, name: String? = nil) {
+    package func append(_ layer: Layer, name: String? = nil) {
         precondition(name != nil || layer.parameters.isEmpty && layer.buffers.isEmpty,
                      "Sequential: a layer with parameters needs a name")
         layers.append((name, layer))
     }
 
-    public func forward(_ x: Tensor, _ context: RunContext) -> Tensor {
+    package func forward(_ x: Tensor, _ context: RunContext) -> Tensor {
         layers.reduce(x) { $1.layer.forward($0, context) }
     }
 
-    public func backward(_ dy: Tensor) -> Tensor {
+    package func backward(_ dy: Tensor) -> Tensor {
         layers.reversed().reduce(dy) { $1.layer.backward($0) }
     }
 
-    public var parameters: [NamedParameter] {
+    package var parameters: [NamedParameter] {
         layers.flatMap { entry in
             entry.layer.parameters.map { NamedParameter(prefixed(entry.name, $0.name), $0.parameter) }
         }
     }
 
-    public var buffers: [NamedBuffer] {
+    package var buffers: [NamedBuffer] {
         layers.flatMap { entry in
             entry.layer.buffers.map { NamedBuffer(prefixed(entry.name, $0.name), $0.tensor) }
         }

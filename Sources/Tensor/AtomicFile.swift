@@ -1,14 +1,14 @@
 import Foundation
 
 /// Whole-file writes that never leave a torn file behind (checkpoints, caches, fold files).
-public enum AtomicFile {
-    public struct WriteError: Error, CustomStringConvertible {
-        public var path: String
-        public var message: String
-        public var description: String { "\(path): \(message)" }
+package enum AtomicFile {
+    package struct WriteError: Error, CustomStringConvertible {
+        package var path: String
+        package var message: String
+        package var description: String { "\(path): \(message)" }
     }
 
-    public static func write(_ bytes: [UInt8], to path: String) throws {
+    package static func write(_ bytes: [UInt8], to path: String) throws {
         let temporary = temporaryPath(for: path)
         let fd = open(temporary, O_WRONLY | O_CREAT | O_TRUNC, 0o644)
         guard fd >= 0 else { throw WriteError(path: path, message: "cannot create \(temporary): \(String(cString: strerror(errno)))") }
@@ -37,7 +37,7 @@ public enum AtomicFile {
 
     /// Renames a complete file over `path` (in the same folder) and makes the rename durable, so
     /// a file written earlier under a pending name can be put in place after a commit elsewhere.
-    public static func move(_ source: String, to path: String) throws {
+    package static func move(_ source: String, to path: String) throws {
         guard rename(source, path) == 0 else {
             throw WriteError(path: path, message: "cannot rename \(source) to it: \(String(cString: strerror(errno)))")
         }
@@ -45,7 +45,7 @@ public enum AtomicFile {
     }
 
     /// Removes `path` if it is there (a file left by an unfinished write) and makes that durable.
-    public static func remove(_ path: String) throws {
+    package static func remove(_ path: String) throws {
         if unlink(path) == 0 {
             syncFolder(of: path)
         } else if errno != ENOENT {
@@ -87,16 +87,16 @@ public enum AtomicFile {
 /// torn file is ever seen there. For outputs of hundreds of MB (text caches): building them in
 /// an array and writing that out touches every byte three times (zeroing fresh pages, filling,
 /// copying into the page cache); here the page cache pages are filled directly.
-public final class MappedOutputFile {
-    public let path: String
-    public let capacity: Int
+package final class MappedOutputFile {
+    package let path: String
+    package let capacity: Int
     /// The mapped bytes, zero until written.
-    public let bytes: UnsafeMutableRawBufferPointer
+    package let bytes: UnsafeMutableRawBufferPointer
     private let temporary: String
     private let fd: Int32
     private var committed = false
 
-    public init(path: String, capacity: Int) throws {
+    package init(path: String, capacity: Int) throws {
         self.path = path
         self.capacity = max(1, capacity)
         temporary = AtomicFile.temporaryPath(for: path)
@@ -133,7 +133,7 @@ public final class MappedOutputFile {
     }
 
     /// Keeps the first `size` bytes, syncs them and renames the file over `path`.
-    public func commit(size: Int) throws {
+    package func commit(size: Int) throws {
         precondition(size <= capacity && !committed, "MappedOutputFile: commit \(size) of \(capacity) bytes")
         munmap(bytes.baseAddress, capacity)
         committed = true

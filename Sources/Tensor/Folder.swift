@@ -3,10 +3,10 @@ import Foundation
 /// Creates the folders that runs, sweeps and caches write into. FileManager reports the usual
 /// mistakes (a file where the folder should be, no permission) as NSCocoaErrorDomain dumps;
 /// these errors name the folder the user gave and what is wrong with it.
-public enum Folder {
+package enum Folder {
     /// Makes sure `path` is a folder this process can write into, creating it and any missing
     /// parents. A folder that already exists is fine, so concurrent shards can share one.
-    public static func create(_ path: String) throws {
+    package static func create(_ path: String) throws {
         var prefix = path.hasPrefix("/") ? "/" : ""
         for component in path.split(separator: "/") {
             prefix += (prefix.isEmpty || prefix.hasSuffix("/") ? "" : "/") + component
@@ -32,6 +32,6 @@ public enum Folder {
     private static func reason(_ code: Int32) -> String { String(cString: strerror(code)).lowercased() }
 }
 
-public struct FolderError: Error, CustomStringConvertible, Sendable {
-    public var description: String
+package struct FolderError: Error, CustomStringConvertible, Sendable {
+    package var description: String
 }

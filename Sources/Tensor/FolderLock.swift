@@ -6,16 +6,16 @@ import Foundation
 /// holder exits, however it exits, so a killed process never leaves the folder locked, and the
 /// file itself can stay. `flock` locks belong to an open file description: two acquisitions in
 /// one process conflict just as two processes do.
-public final class FolderLock {
-    public let path: String
+package final class FolderLock {
+    package let path: String
     private var fd: Int32
     /// Why the folder could not be locked where the file system does not support it (then
     /// nothing is held, and a concurrent writer would go unnoticed); nil when locked.
-    public let unsupported: String?
+    package let unsupported: String?
 
     /// Locks `folder`/`name` (the folder must exist) or throws, naming the folder, the holder's
     /// pid when it has written it, and `advice`.
-    public init(folder: String, name: String, advice: String) throws {
+    package init(folder: String, name: String, advice: String) throws {
         path = folder + "/" + name
         fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0o644)
         guard fd >= 0 else { throw FolderError(description: "\(path): cannot open the lock file: \(String(cString: strerror(errno)))") }
@@ -37,7 +37,7 @@ public final class FolderLock {
     }
 
     /// Gives the lock up (also on deinit).
-    public func release() {
+    package func release() {
         guard fd >= 0 else { return }
         close(fd)
         fd = -1

@@ -4,10 +4,10 @@
 /// augmentation) draws from its own stream, `RNG(seed:stream:)`, so adding a draw in one place
 /// never shifts the numbers another place sees. Streams are named after what they serve and a
 /// counter (epoch, step), so a checkpoint's seed and counters restore every stream exactly.
-public struct RNG: Sendable, Equatable {
+package struct RNG: Sendable, Equatable {
     private var state: [UInt64]
 
-    public init(seed: UInt64, stream: String = "") {
+    package init(seed: UInt64, stream: String = "") {
         // FNV-1a of the stream name, mixed into the seed: streams are independent but reproducible.
         var h: UInt64 = 0xcbf2_9ce4_8422_2325
         for b in stream.utf8 { h = (h ^ UInt64(b)) &* 0x100_0000_01b3 }
@@ -25,7 +25,7 @@ public struct RNG: Sendable, Equatable {
 
     @inline(__always) private static func rotl(_ x: UInt64, _ k: UInt64) -> UInt64 { (x << k) | (x >> (64 - k)) }
 
-    public mutating func next() -> UInt64 {
+    package mutating func next() -> UInt64 {
         let result = RNG.rotl(state[1] &* 5, 7) &* 9
         let t = state[1] << 17
         state[2] ^= state[0]
@@ -38,13 +38,13 @@ public struct RNG: Sendable, Equatable {
     }
 
     /// Uniform in [0, 1) with 53 random bits.
-    public mutating func uniform() -> Double { Double(next() >> 11) * 0x1.0p-53 }
+    package mutating func uniform() -> Double { Double(next() >> 11) * 0x1.0p-53 }
 
     /// Uniform in [low, high).
-    public mutating func uniform(_ low: Double, _ high: Double) -> Double { low + (high - low) * uniform() }
+    package mutating func uniform(_ low: Double, _ high: Double) -> Double { low + (high - low) * uniform() }
 
     /// Standard normal (Box-Muller; one value per call keeps the stream simple to reason about).
-    public mutating func normal() -> Double {
+    package mutating func normal() -> Double {
         var u = uniform()
         while u <= 0 { u = uniform() }
         let v = uniform()
@@ -52,7 +52,7 @@ public struct RNG: Sendable, Equatable {
     }
 
     /// Uniform integer in 0..<bound, without modulo bias.
-    public mutating func int(below bound: Int) -> Int {
+    package mutating func int(below bound: Int) -> Int {
         precondition(bound > 0)
         let b = UInt64(bound)
         let limit = UInt64.max - UInt64.max % b
@@ -61,17 +61,17 @@ public struct RNG: Sendable, Equatable {
         return Int(x % b)
     }
 
-    public mutating func bernoulli(_ p: Double) -> Bool { uniform() < p }
+    package mutating func bernoulli(_ p: Double) -> Bool { uniform() < p }
 
     /// Fisher-Yates shuffle.
-    public mutating func shuffle<T>(_ a: inout [T]) {
+    package mutating func shuffle<T>(_ a: inout [T]) {
         guard a.count > 1 else { return }
         for i in stride(from: a.count - 1, to: 0, by: -1) {
             a.swapAt(i, int(below: i + 1))
         }
     }
 
-    public mutating func permutation(_ n: Int) -> [Int] {
+    package mutating func permutation(_ n: Int) -> [Int] {
         var p = Array(0..<n)
         shuffle(&p)
         return p

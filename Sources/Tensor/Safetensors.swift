@@ -4,54 +4,54 @@ import Foundation
 /// (name -> dtype, shape, data_offsets, plus an optional `__metadata__` of string values)
 /// and the raw little-endian data. Fixtures and checkpoints both use it, so a checkpoint
 /// loads in PyTorch with `safetensors.torch.load_file`.
-public struct Safetensors: Sendable {
-    public enum DType: String, Sendable { case f32 = "F32", f64 = "F64", i64 = "I64", i32 = "I32", u8 = "U8" }
+package struct Safetensors: Sendable {
+    package enum DType: String, Sendable { case f32 = "F32", f64 = "F64", i64 = "I64", i32 = "I32", u8 = "U8" }
 
-    public struct Entry: Sendable {
-        public var dtype: DType
-        public var shape: [Int]
-        public var bytes: [UInt8]
+    package struct Entry: Sendable {
+        package var dtype: DType
+        package var shape: [Int]
+        package var bytes: [UInt8]
         var elementSize: Int {
             switch dtype { case .f32, .i32: 4; case .f64, .i64: 8; case .u8: 1 }
         }
     }
 
-    public var entries: [String: Entry] = [:]
-    public var metadata: [String: String] = [:]
+    package var entries: [String: Entry] = [:]
+    package var metadata: [String: String] = [:]
     /// Where the file was read from, for error messages.
-    public var source: String = "<memory>"
+    package var source: String = "<memory>"
 
-    public init() {}
+    package init() {}
 
-    public var names: [String] { entries.keys.sorted() }
+    package var names: [String] { entries.keys.sorted() }
 
     // MARK: adding
 
-    public mutating func set(_ name: String, _ tensor: Tensor) {
+    package mutating func set(_ name: String, _ tensor: Tensor) {
         set(name, shape: tensor.shape, floats: Array(tensor.buffer))
     }
 
-    public mutating func set(_ name: String, shape: [Int], floats: [Float]) {
+    package mutating func set(_ name: String, shape: [Int], floats: [Float]) {
         precondition(Tensor.elementCount(shape) == floats.count)
         entries[name] = Entry(dtype: .f32, shape: shape, bytes: floats.withUnsafeBytes { Array($0) })
     }
 
-    public mutating func set(_ name: String, shape: [Int], int64s: [Int64]) {
+    package mutating func set(_ name: String, shape: [Int], int64s: [Int64]) {
         precondition(Tensor.elementCount(shape) == int64s.count)
         entries[name] = Entry(dtype: .i64, shape: shape, bytes: int64s.withUnsafeBytes { Array($0) })
     }
 
     // MARK: reading values
 
-    public func entry(_ name: String) throws -> Entry {
+    package func entry(_ name: String) throws -> Entry {
         guard let e = entries[name] else { throw SafetensorsError(path: source, message: "no tensor named '\(name)'") }
         return e
     }
 
-    public func contains(_ name: String) -> Bool { entries[name] != nil }
+    package func contains(_ name: String) -> Bool { entries[name] != nil }
 
     /// A tensor as Float32 (F32 as is; F64 rounded).
-    public func tensor(_ name: String) throws -> Tensor {
+    package func tensor(_ name: String) throws -> Tensor {
         let e = try entry(name)
         let t = Tensor(shape: e.shape)
         try e.bytes.withUnsafeBytes { raw in
@@ -64,9 +64,9 @@ public struct Safetensors: Sendable {
         return t
     }
 
-    public func floats(_ name: String) throws -> [Float] { try tensor(name).array }
+    package func floats(_ name: String) throws -> [Float] { try tensor(name).array }
 
-    public func int64s(_ name: String) throws -> [Int64] {
+    package func int64s(_ name: String) throws -> [Int64] {
         let e = try entry(name)
         return try e.bytes.withUnsafeBytes { raw in
             let n = Tensor.elementCount(e.shape)
@@ -80,7 +80,7 @@ public struct Safetensors: Sendable {
     }
 
     /// `__metadata__.spec` (or another key) parsed as a JSON object.
-    public func metadataJSON(_ key: String = "spec") throws -> [String: Any] {
+    package func metadataJSON(_ key: String = "spec") throws -> [String: Any] {
         guard let text = metadata[key] else { throw SafetensorsError(path: source, message: "no '\(key)' in __metadata__") }
         guard let obj = try? JSONSerialization.jsonObject(with: Data(text.utf8)) as? [String: Any] else {
             throw SafetensorsError(path: source, message: "__metadata__.\(key) is not a JSON object")
@@ -90,14 +90,14 @@ public struct Safetensors: Sendable {
 
     // MARK: file I/O
 
-    public static func read(path: String) throws -> Safetensors {
+    package static func read(path: String) throws -> Safetensors {
         guard let data = FileManager.default.contents(atPath: path) else {
             throw SafetensorsError(path: path, message: "cannot read the file (missing or unreadable)")
         }
         return try decode([UInt8](data), source: path)
     }
 
-    public static func decode(_ bytes: [UInt8], source: String) throws -> Safetensors {
+    package static func decode(_ bytes: [UInt8], source: String) throws -> Safetensors {
         func fail(_ m: String) -> SafetensorsError { SafetensorsError(path: source, message: m) }
         guard bytes.count >= 8 else { throw fail("not a safetensors file: \(bytes.count) bytes, shorter than the 8-byte header length") }
         let headerLength = bytes.withUnsafeBytes { UInt64(littleEndian: $0.loadUnaligned(as: UInt64.self)) }
@@ -168,7 +168,7 @@ public struct Safetensors: Sendable {
         return file
     }
 
-    public func encode() -> [UInt8] {
+    package func encode() -> [UInt8] {
         var header: [String: Any] = [:]
         if !metadata.isEmpty { header["__metadata__"] = metadata }
         var offset = 0
@@ -190,17 +190,17 @@ public struct Safetensors: Sendable {
 
     /// Writes atomically: a temporary file beside the target, fsync, rename, fsync of the folder.
     /// A crash at any point leaves either the old file or the new one, never a torn one.
-    public func write(to path: String) throws {
+    package func write(to path: String) throws {
         try AtomicFile.write(encode(), to: path)
     }
 }
 
-public struct SafetensorsError: Error, CustomStringConvertible, Sendable {
-    public var path: String
-    public var message: String
-    public init(path: String, message: String) {
+package struct SafetensorsError: Error, CustomStringConvertible, Sendable {
+    package var path: String
+    package var message: String
+    package init(path: String, message: String) {
         self.path = path
         self.message = message
     }
-    public var description: String { "\(path): \(message)" }
+    package var description: String { "\(path): \(message)" }
 }

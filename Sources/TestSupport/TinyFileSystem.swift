@@ -3,11 +3,11 @@ import Foundation
 /// A tmpfs of `bytes` bytes mounted on a fresh temporary folder, to test what a full disk does;
 /// unmounted (and the folder removed) when the object goes away. Mounting needs root
 /// (CAP_SYS_ADMIN), so `init` returns nil where it is not permitted.
-public final class TinyFileSystem: Sendable {
-    public let path: String
+package final class TinyFileSystem: Sendable {
+    package let path: String
     private let folder: TemporaryFolder
 
-    public init?(bytes: Int) throws {
+    package init?(bytes: Int) throws {
         folder = try TemporaryFolder(prefix: "convrelu-tiny-fs")
         path = folder.path
         #if os(Linux)

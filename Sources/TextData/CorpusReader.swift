@@ -1,13 +1,13 @@
 /// One labelled text of a corpus, decoded and unescaped but not normalised.
-public struct LabeledText: Sendable, Equatable {
+package struct LabeledText: Sendable, Equatable {
     /// `file:line`, with the file's base name: stable across folders and archives (fold files use it).
-    public var id: String
+    package var id: String
     /// 0-based class.
-    public var label: Int
+    package var label: Int
     /// The text fields in file order (AG: title, description).
-    public var fields: [String]
+    package var fields: [String]
 
-    public init(id: String, label: Int, fields: [String]) {
+    package init(id: String, label: Int, fields: [String]) {
         self.id = id
         self.label = label
         self.fields = fields
@@ -16,10 +16,10 @@ public struct LabeledText: Sendable, Equatable {
 
 /// Readers for the original distributions, giving `LabeledText`s. Preprocessing into a cache
 /// (`TextPreprocessor`) reads the same way, without building Strings.
-public enum CorpusReader {
+package enum CorpusReader {
     /// A Zhang et al. CSV (AG's News, Yelp Review Full, ...): RFC-4180 quoting with doubled
     /// quotes; backslash + `n` in text means a newline, and no other escape exists.
-    public static func readCSV(_ source: SourceFile, format: CSVFormat,
+    package static func readCSV(_ source: SourceFile, format: CSVFormat,
                                encoding: TextEncoding = .auto) throws -> [LabeledText] {
         try read(source, layout: .csv(format), encoding: encoding)
     }
@@ -27,7 +27,7 @@ public enum CorpusReader {
     /// One text per line, one file per class (`TextLayout.filePerClass`; MR: negative = class 0,
     /// positive = class 1, latin-1, hence the default). Samples come in file order, each file in
     /// line order.
-    public static func readClassFiles(_ files: [SourceFile], encoding: TextEncoding = .latin1) throws -> [LabeledText] {
+    package static func readClassFiles(_ files: [SourceFile], encoding: TextEncoding = .latin1) throws -> [LabeledText] {
         try files.enumerated().flatMap { label, file in try read(file, layout: .linePerText(label: label), encoding: encoding) }
     }
 

@@ -8,15 +8,15 @@ import Tensor
 ///
 /// The split is saved as a TSV file (`id`, `label`, `fold`) so that a run can name its fold and
 /// another machine or a later run gets exactly the same folds, even if the seed handling changes.
-public struct FoldAssignment: Sendable, Equatable {
-    public let foldCount: Int
-    public let seed: UInt64
+package struct FoldAssignment: Sendable, Equatable {
+    package let foldCount: Int
+    package let seed: UInt64
     /// Sample ids (`file:line`) in corpus order, with their 0-based class and fold.
-    public let ids: [String]
-    public let labels: [Int]
-    public let folds: [Int]
+    package let ids: [String]
+    package let labels: [Int]
+    package let folds: [Int]
 
-    public init(foldCount: Int, seed: UInt64, ids: [String], labels: [Int], folds: [Int]) {
+    package init(foldCount: Int, seed: UInt64, ids: [String], labels: [Int], folds: [Int]) {
         precondition(ids.count == labels.count && ids.count == folds.count, "FoldAssignment: lengths differ")
         precondition(foldCount > 1 && foldCount < 255, "FoldAssignment: fold count must be in 2...254")
         self.foldCount = foldCount
@@ -26,7 +26,7 @@ public struct FoldAssignment: Sendable, Equatable {
         self.folds = folds
     }
 
-    public static func stratified(_ samples: [LabeledText], foldCount: Int = 10, seed: UInt64) -> FoldAssignment {
+    package static func stratified(_ samples: [LabeledText], foldCount: Int = 10, seed: UInt64) -> FoldAssignment {
         var rng = RNG(seed: seed, stream: "stratified-folds")
         var folds = [Int](repeating: 0, count: samples.count)
         var next = 0
@@ -44,7 +44,7 @@ public struct FoldAssignment: Sendable, Equatable {
     }
 
     /// Sample indices (corpus order) of fold `fold` and of all the other folds.
-    public func split(testFold fold: Int) -> (train: [Int], test: [Int]) {
+    package func split(testFold fold: Int) -> (train: [Int], test: [Int]) {
         precondition(fold >= 0 && fold < foldCount, "FoldAssignment: fold \(fold) outside 0..<\(foldCount)")
         let test = folds.indices.filter { folds[$0] == fold }
         let train = folds.indices.filter { folds[$0] != fold }
@@ -52,7 +52,7 @@ public struct FoldAssignment: Sendable, Equatable {
     }
 
     /// The folds of `samples`, in their order; every sample must be in this assignment with the same class.
-    public func folds(for samples: [LabeledText], file: String = "fold assignment") throws -> [Int] {
+    package func folds(for samples: [LabeledText], file: String = "fold assignment") throws -> [Int] {
         try folds(forIDs: samples.map(\.id), labels: samples.map(\.label), file: file)
     }
 
@@ -78,22 +78,22 @@ public struct FoldAssignment: Sendable, Equatable {
 
     private static let headerPrefix = "# ConvReLU stratified folds"
 
-    public func tsv() -> String {
+    package func tsv() -> String {
         var text = "\(FoldAssignment.headerPrefix) folds=\(foldCount) seed=\(seed) samples=\(ids.count)\nid\tlabel\tfold\n"
         for index in ids.indices { text += "\(ids[index])\t\(labels[index])\t\(folds[index])\n" }
         return text
     }
 
-    public func write(to path: String) throws {
+    package func write(to path: String) throws {
         try AtomicFile.write(Array(tsv().utf8), to: path)
     }
 
-    public static func read(from path: String) throws -> FoldAssignment {
+    package static func read(from path: String) throws -> FoldAssignment {
         let file = try SourceFile(path: path)
         return try file.withBytes { try parse(String(decoding: $0, as: UTF8.self), file: path) }
     }
 
-    public static func parse(_ text: String, file: String) throws -> FoldAssignment {
+    package static func parse(_ text: String, file: String) throws -> FoldAssignment {
         func fail(_ line: Int?, _ detail: String) -> TextDataError {
             TextDataError(file: file, line: line, .malformedFoldFile(detail: detail))
         }

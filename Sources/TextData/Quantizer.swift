@@ -16,15 +16,15 @@ import Tensor
 /// One column is one Unicode scalar. ASCII letters are always lowercased here (the reference
 /// code lowercases every text), whether or not case folding is on; other characters are
 /// expected to have been normalised already.
-public struct Quantizer: Sendable {
+package struct Quantizer: Sendable {
     /// The column value for "no character in the alphabet": an all-zero one-hot column.
-    public static let emptyColumn: UInt8 = 255
+    package static let emptyColumn: UInt8 = 255
 
-    public let settings: QuantizationSettings
+    package let settings: QuantizationSettings
     /// ASCII byte → alphabet row (or `emptyColumn`), with A-Z mapped like a-z.
     let asciiRows: [UInt8]
 
-    public init(settings: QuantizationSettings = QuantizationSettings()) {
+    package init(settings: QuantizationSettings = QuantizationSettings()) {
         self.settings = settings
         var rows = [UInt8](repeating: Quantizer.emptyColumn, count: 128)
         // Assignment in alphabet order: a later duplicate overwrites an earlier one, as in the reference.
@@ -35,18 +35,18 @@ public struct Quantizer: Sendable {
         asciiRows = rows
     }
 
-    public var alphabetSize: Int { settings.alphabet.size }
-    public var length: Int { settings.length }
+    package var alphabetSize: Int { settings.alphabet.size }
+    package var length: Int { settings.length }
 
     /// The alphabet row of a character, or nil if it has none. Only ASCII characters have rows.
-    public func row(of scalar: Unicode.Scalar) -> Int? {
+    package func row(of scalar: Unicode.Scalar) -> Int? {
         guard scalar.isASCII else { return nil }
         let row = asciiRows[Int(scalar.value)]
         return row == Quantizer.emptyColumn ? nil : Int(row)
     }
 
     /// The columns of already-normalised text (no ICU here: see `TextEncoder` for the full pipeline).
-    public func quantize(_ text: String) -> [UInt8] {
+    package func quantize(_ text: String) -> [UInt8] {
         let units = Array(text.utf16)
         var columns = [UInt8](repeating: 0, count: length)
         units.withUnsafeBufferPointer { source in
@@ -91,7 +91,7 @@ public struct Quantizer: Sendable {
 
     /// One-hot Float32 tensor [samples.count, alphabetSize, length] for a batch of column rows.
     /// For reference and tests: models gather on the indices instead.
-    public func oneHot(_ samples: [[UInt8]]) -> Tensor {
+    package func oneHot(_ samples: [[UInt8]]) -> Tensor {
         let tensor = Tensor(shape: [samples.count, alphabetSize, length])
         for (n, sample) in samples.enumerated() {
             precondition(sample.count == length, "Quantizer.oneHot: sample \(n) has \(sample.count) columns, expected \(length)")

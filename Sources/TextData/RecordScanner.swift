@@ -50,11 +50,11 @@ struct RecordBatch {
 }
 
 /// The structure of a Zhang et al. CSV: a 1-based class, then `textFieldCount` text fields.
-public struct CSVFormat: Sendable, Equatable {
-    public var classCount: Int
-    public var textFieldCount: Int
+package struct CSVFormat: Sendable, Equatable {
+    package var classCount: Int
+    package var textFieldCount: Int
 
-    public init(classCount: Int, textFieldCount: Int) {
+    package init(classCount: Int, textFieldCount: Int) {
         precondition(classCount > 0 && classCount < 255 && textFieldCount > 0, "CSVFormat: bad class or field count")
         self.classCount = classCount
         self.textFieldCount = textFieldCount

@@ -77,17 +77,17 @@ final class SampleEncoder: @unchecked Sendable {  // one worker at a time; see a
 
 /// The full pipeline for text held in Strings (tests, inspection, single samples at run time).
 /// It runs the same code as the preprocessor, so it gives the same columns as the cache.
-public final class TextEncoder {
-    public let settings: PreprocessingSettings
+package final class TextEncoder {
+    package let settings: PreprocessingSettings
     private let encoder: SampleEncoder
 
-    public init(settings: PreprocessingSettings = PreprocessingSettings()) throws {
+    package init(settings: PreprocessingSettings = PreprocessingSettings()) throws {
         self.settings = settings
         encoder = try SampleEncoder(settings: settings)
     }
 
     /// Columns of the text fields (in file order), joined as the settings say.
-    public func encode(fields: [String]) throws -> [UInt8] {
+    package func encode(fields: [String]) throws -> [UInt8] {
         let ordered = settings.quantization.joinOrder == .lastFieldFirst ? Array(fields.reversed()) : fields
         let text = Array(ordered.joined(separator: " ").utf8)
         var columns = [UInt8](repeating: 0, count: settings.quantization.length)
@@ -99,7 +99,7 @@ public final class TextEncoder {
         return columns
     }
 
-    public func encode(_ sample: LabeledText) throws -> [UInt8] { try encode(fields: sample.fields) }
+    package func encode(_ sample: LabeledText) throws -> [UInt8] { try encode(fields: sample.fields) }
 }
 
 /// Rejects a record holding NUL or a C0 control byte other than tab, line feed and carriage

@@ -9,17 +9,17 @@ import Archive
 ///
 /// A file on disk is memory-mapped, read-only; an archive member arrives as bytes. Readers and the
 /// preprocessor only ever see a `SourceFile`, so folders and archives share all parsing code.
-public final class SourceFile: @unchecked Sendable {  // immutable after init
+package final class SourceFile: @unchecked Sendable {  // immutable after init
     /// A path, or `archive.tar.gz:member` for archive members.
-    public let name: String
+    package let name: String
     /// The file's own name without folders (`rt-polarity.pos`): sample ids use it, so that ids
     /// are the same whether the corpus came from a folder or an archive.
-    public let baseName: String
+    package let baseName: String
     private let bytes: [UInt8]
     private let mapping: UnsafeRawBufferPointer?
 
     /// Bytes already in memory; `name` is a path-like name whose last component is the file's name.
-    public convenience init(name: String, bytes: [UInt8]) {
+    package convenience init(name: String, bytes: [UInt8]) {
         self.init(name: name, baseName: lastPathComponent(name), bytes: bytes)
     }
 
@@ -31,7 +31,7 @@ public final class SourceFile: @unchecked Sendable {  // immutable after init
     }
 
     /// Maps the file at `path`.
-    public init(path: String) throws {
+    package init(path: String) throws {
         name = path
         baseName = lastPathComponent(path)
         bytes = []
@@ -42,11 +42,11 @@ public final class SourceFile: @unchecked Sendable {  // immutable after init
         if let mapping, let base = mapping.baseAddress { munmap(UnsafeMutableRawPointer(mutating: base), mapping.count) }
     }
 
-    public var count: Int { mapping?.count ?? bytes.count }
+    package var count: Int { mapping?.count ?? bytes.count }
 
     /// XXH64 of the contents: caches built from this file carry it, so a file that changed
     /// (edited, replaced, emptied) never meets a cache built from its old contents.
-    public var contentDigest: UInt64 { withBytes { XXH64.hash(UnsafeRawBufferPointer($0)) } }
+    package var contentDigest: UInt64 { withBytes { XXH64.hash(UnsafeRawBufferPointer($0)) } }
 
     func withBytes<Result>(_ body: (UnsafeBufferPointer<UInt8>) throws -> Result) rethrows -> Result {
         if let mapping { return try body(mapping.bindMemory(to: UInt8.self)) }
@@ -83,7 +83,7 @@ extension SourceFile {
     /// The files of a dataset named by `names` (base names), in that order: a folder's mapped,
     /// an archive's read out of it. A file that is not there is a `missingFile` error naming
     /// `folder/name` or `archive:name`.
-    public static func open(_ names: [String], in dataset: DatasetFiles) throws -> [SourceFile] {
+    package static func open(_ names: [String], in dataset: DatasetFiles) throws -> [SourceFile] {
         let wanted = Set(names)
         let files = try dataset.files { wanted.contains($0) }
         return try names.map { name in

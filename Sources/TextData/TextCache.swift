@@ -23,14 +23,14 @@ import Tensor
 ///     payload: N × l0 column bytes (sample after sample), N labels, then N folds if any.
 ///
 /// The columns come first so that they start 8-byte aligned. Opening maps the file read-only.
-public final class TextCache: @unchecked Sendable {  // immutable after open
-    public let path: String
-    public let dataset: String
-    public let settings: PreprocessingSettings
-    public let classCount: Int
-    public let count: Int
+package final class TextCache: @unchecked Sendable {  // immutable after open
+    package let path: String
+    package let dataset: String
+    package let settings: PreprocessingSettings
+    package let classCount: Int
+    package let count: Int
     /// 0 when the cache has no fold assignment.
-    public let foldCount: Int
+    package let foldCount: Int
     private let mapping: UnsafeRawBufferPointer
     private let columnsStart: UnsafePointer<UInt8>
     private let labelBytes: UnsafePointer<UInt8>
@@ -43,7 +43,7 @@ public final class TextCache: @unchecked Sendable {  // immutable after open
 
     /// Opens and checks a cache. With `expecting`, every setting must match (and the dataset name
     /// when given), so a run never trains on a cache built with other settings.
-    public init(path: String, expecting expected: PreprocessingSettings? = nil, dataset expectedDataset: String? = nil,
+    package init(path: String, expecting expected: PreprocessingSettings? = nil, dataset expectedDataset: String? = nil,
                 verifyChecksum: Bool = true) throws {
         self.path = path
         let mapping = try mapFile(path)
@@ -78,25 +78,25 @@ public final class TextCache: @unchecked Sendable {  // immutable after open
 
     deinit { munmap(UnsafeMutableRawPointer(mutating: mapping.baseAddress!), mapping.count) }
 
-    public var length: Int { settings.quantization.length }
-    public var quantizer: Quantizer { Quantizer(settings: settings.quantization) }
+    package var length: Int { settings.quantization.length }
+    package var quantizer: Quantizer { Quantizer(settings: settings.quantization) }
 
     /// 0-based class of sample `index`.
-    public func label(_ index: Int) -> Int {
+    package func label(_ index: Int) -> Int {
         precondition(index >= 0 && index < count, "TextCache: sample \(index) outside 0..<\(count)")
         return Int(labelBytes[index])
     }
 
-    public var labels: [Int] { (0..<count).map { Int(labelBytes[$0]) } }
+    package var labels: [Int] { (0..<count).map { Int(labelBytes[$0]) } }
 
     /// The fold of sample `index`, or nil if the cache has no folds.
-    public func fold(_ index: Int) -> Int? {
+    package func fold(_ index: Int) -> Int? {
         precondition(index >= 0 && index < count, "TextCache: sample \(index) outside 0..<\(count)")
         return foldBytes.map { Int($0[index]) }
     }
 
     /// Sample indices of fold `fold` (test) and of the other folds (train).
-    public func split(testFold fold: Int) -> (train: [Int], test: [Int]) {
+    package func split(testFold fold: Int) -> (train: [Int], test: [Int]) {
         precondition(foldBytes != nil, "TextCache: \(path) has no folds")
         precondition(fold >= 0 && fold < foldCount, "TextCache: fold \(fold) outside 0..<\(foldCount)")
         let folds = foldBytes!
@@ -104,13 +104,13 @@ public final class TextCache: @unchecked Sendable {  // immutable after open
     }
 
     /// The columns of sample `index` (alphabet rows, `Quantizer.emptyColumn` for an all-zero column).
-    public func columns(_ index: Int) -> [UInt8] {
+    package func columns(_ index: Int) -> [UInt8] {
         precondition(index >= 0 && index < count, "TextCache: sample \(index) outside 0..<\(count)")
         return Array(UnsafeBufferPointer(start: columnsStart + index * length, count: length))
     }
 
     /// Copies the columns of `samples` one after another into `output` (samples.count × length bytes).
-    public func gather(_ samples: [Int], into output: UnsafeMutableBufferPointer<UInt8>) {
+    package func gather(_ samples: [Int], into output: UnsafeMutableBufferPointer<UInt8>) {
         precondition(output.count >= samples.count * length, "TextCache.gather: output too small")
         for (slot, index) in samples.enumerated() {
             precondition(index >= 0 && index < count, "TextCache: sample \(index) outside 0..<\(count)")
@@ -119,7 +119,7 @@ public final class TextCache: @unchecked Sendable {  // immutable after open
     }
 
     /// One-hot Float32 [samples.count, alphabetSize, length], for reference and tests.
-    public func oneHot(_ samples: [Int]) -> Tensor { quantizer.oneHot(samples.map(columns)) }
+    package func oneHot(_ samples: [Int]) -> Tensor { quantizer.oneHot(samples.map(columns)) }
 }
 
 /// The checksum of a whole cache file (see the layout above).

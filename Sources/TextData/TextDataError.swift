@@ -1,7 +1,7 @@
 /// Everything that can go wrong while reading a corpus, a fold file or a cache.
 /// Every error names the file (a path, or `archive:member`) and, for text inputs, the line.
-public struct TextDataError: Error, CustomStringConvertible, Sendable, Equatable {
-    public enum Kind: Sendable, Equatable {
+package struct TextDataError: Error, CustomStringConvertible, Sendable, Equatable {
+    package enum Kind: Sendable, Equatable {
         case missingFile
         case unreadableFile(reason: String)
         /// A quoted CSV field that never closes; `line` is where the row starts.
@@ -27,23 +27,23 @@ public struct TextDataError: Error, CustomStringConvertible, Sendable, Equatable
         case foldsDoNotMatchSamples(detail: String)
     }
 
-    public var file: String
+    package var file: String
     /// 1-based line for text inputs; nil for whole-file problems.
-    public var line: Int?
-    public var kind: Kind
+    package var line: Int?
+    package var kind: Kind
 
-    public init(file: String, line: Int? = nil, _ kind: Kind) {
+    package init(file: String, line: Int? = nil, _ kind: Kind) {
         self.file = file
         self.line = line
         self.kind = kind
     }
 
-    public var description: String {
+    package var description: String {
         let place = line.map { "\(file), line \($0)" } ?? file
         return "\(place): \(message)"
     }
 
-    public var message: String {
+    package var message: String {
         switch kind {
         case .missingFile: "file not found"
         case .unreadableFile(let reason): "cannot read the file: \(reason)"

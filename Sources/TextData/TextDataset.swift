@@ -1,5 +1,5 @@
 /// How a corpus lays out its texts.
-public enum TextLayout: Sendable, Equatable {
+package enum TextLayout: Sendable, Equatable {
     /// One text per line, one file per class, in class order; the test set is a fold of a seeded
     /// stratified split (`data.fold`).
     case filePerClass([String])
@@ -11,7 +11,7 @@ public enum TextLayout: Sendable, Equatable {
 /// classes and their names, the files and their layout, the encoding. The config reader, the
 /// preprocessor's callers and reports all read it from here, so a corpus in one of these
 /// layouts is one case here.
-public enum TextDataset: String, CaseIterable, Sendable {
+package enum TextDataset: String, CaseIterable, Sendable {
     /// Sentence polarity v1.0 (Pang & Lee): two files of one sentence per line; the test set is
     /// a fold of a seeded stratified split.
     case mr
@@ -20,7 +20,7 @@ public enum TextDataset: String, CaseIterable, Sendable {
     /// Zhang et al.'s Yelp Review Full CSV: stars, review.
     case yelpFull = "yelp_full"
 
-    public var classes: Int {
+    package var classes: Int {
         switch self {
         case .mr: 2
         case .agNews: 4
@@ -29,7 +29,7 @@ public enum TextDataset: String, CaseIterable, Sendable {
     }
 
     /// Class names for reports (MR: by file; AG: its classes.txt; Yelp: stars).
-    public var classNames: [String] {
+    package var classNames: [String] {
         switch self {
         case .mr: ["negative", "positive"]
         case .agNews: ["World", "Sports", "Business", "Sci/Tech"]
@@ -38,7 +38,7 @@ public enum TextDataset: String, CaseIterable, Sendable {
     }
 
     /// Files are found by base name, in a folder or anywhere in the release archive.
-    public var layout: TextLayout {
+    package var layout: TextLayout {
         switch self {
         case .mr: .filePerClass(["rt-polarity.neg", "rt-polarity.pos"])
         case .agNews: .csv(CSVFormat(classCount: 4, textFieldCount: 2))
@@ -47,8 +47,8 @@ public enum TextDataset: String, CaseIterable, Sendable {
     }
 
     /// MR is latin-1; the CSV corpora are UTF-8 with the odd latin-1 line (read per line).
-    public var encoding: TextEncoding { self == .mr ? .latin1 : .auto }
+    package var encoding: TextEncoding { self == .mr ? .latin1 : .auto }
 
     /// Whether the test set is a fold (`data.fold`) rather than a file of its own.
-    public var testSetIsFold: Bool { if case .filePerClass = layout { true } else { false } }
+    package var testSetIsFold: Bool { if case .filePerClass = layout { true } else { false } }
 }

@@ -5,14 +5,14 @@ import CICUShim
 /// The transliterator is opened once per normaliser and reused. ICU transliterators must not be
 /// used by two threads at once, so a normaliser belongs to one thread: the preprocessor gives
 /// each worker its own.
-public final class TextNormalizer {
-    public let settings: NormalizationSettings
+package final class TextNormalizer {
+    package let settings: NormalizationSettings
     private let transliterator: UnsafeMutableRawPointer?
     // Reused UTF-16 buffers: normalisation ping-pongs between them.
     private var front: [UInt16] = []
     private var back: [UInt16] = []
 
-    public init(settings: NormalizationSettings = NormalizationSettings()) throws(TextDataError) {
+    package init(settings: NormalizationSettings = NormalizationSettings()) throws(TextDataError) {
         self.settings = settings
         if let id = settings.transliteration.icuID {
             let units = Array(id.utf16)
@@ -33,7 +33,7 @@ public final class TextNormalizer {
     deinit { icushim_transliterator_close(transliterator) }
 
     /// The normalised text.
-    public func normalize(_ text: String) throws(TextDataError) -> String {
+    package func normalize(_ text: String) throws(TextDataError) -> String {
         var units = Array(text.utf16)
         try normalize(&units)
         return String(decoding: units, as: UTF16.self)

@@ -3,12 +3,12 @@ import Foundation
 import Tensor
 
 /// What a preprocessing run did, for logs.
-public struct PreprocessSummary: Sendable, Equatable {
-    public var sampleCount: Int
-    public var samplesPerClass: [Int]
+package struct PreprocessSummary: Sendable, Equatable {
+    package var sampleCount: Int
+    package var samplesPerClass: [Int]
     /// Samples with non-ASCII bytes, which went through decoding and ICU instead of the ASCII fast path.
-    public var nonASCIISampleCount: Int
-    public var inputBytes: Int
+    package var nonASCIISampleCount: Int
+    package var inputBytes: Int
 }
 
 /// Reads a corpus once and writes its quantised form to a `TextCache` file.
@@ -18,9 +18,9 @@ public struct PreprocessSummary: Sendable, Equatable {
 /// transliterator). Rows land at their record's position, so the output does not depend on the
 /// number of workers. Errors come out in line order: the first failing record of a batch wins,
 /// and a structural error found while scanning is raised after the records before it.
-public enum TextPreprocessor {
+package enum TextPreprocessor {
     /// Progress: bytes of input done, and the total.
-    public typealias Progress = (_ bytesDone: Int, _ bytesTotal: Int) -> Void
+    package typealias Progress = (_ bytesDone: Int, _ bytesTotal: Int) -> Void
 
     /// Input bytes scanned per batch: large enough to amortise the thread hand-off,
     /// small enough for a progress bar that moves.
@@ -28,7 +28,7 @@ public enum TextPreprocessor {
 
     /// Preprocesses a Zhang et al. CSV (e.g. AG's News `train.csv`) into `cachePath`.
     @discardableResult
-    public static func preprocessCSV(_ source: SourceFile, format: CSVFormat, dataset: String,
+    package static func preprocessCSV(_ source: SourceFile, format: CSVFormat, dataset: String,
                                      settings: PreprocessingSettings = PreprocessingSettings(), to cachePath: String,
                                      threads: Int? = nil, progress: Progress? = nil) throws -> PreprocessSummary {
         try run(inputs: [(source, .csv(format))], classCount: format.classCount, folds: nil, dataset: dataset,
@@ -39,7 +39,7 @@ public enum TextPreprocessor {
     /// `CorpusReader.readClassFiles` gives them, plus their folds, so training can pick a fold
     /// from the cache alone.
     @discardableResult
-    public static func preprocessClassFiles(_ files: [SourceFile], folds: FoldAssignment, dataset: String = "mr",
+    package static func preprocessClassFiles(_ files: [SourceFile], folds: FoldAssignment, dataset: String = "mr",
                                             settings: PreprocessingSettings = PreprocessingSettings(encoding: .latin1),
                                             to cachePath: String, threads: Int? = nil,
                                             progress: Progress? = nil) throws -> PreprocessSummary {

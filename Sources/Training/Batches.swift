@@ -2,15 +2,15 @@ import Foundation
 import Tensor
 
 /// A labelled batch: the model input (N, ...) and one class index per sample.
-public final class Batch {
-    public let input = Tensor()
-    public var labels: [Int32] = []
-    public init() {}
-    public var count: Int { labels.count }
+package final class Batch {
+    package let input = Tensor()
+    package var labels: [Int32] = []
+    package init() {}
+    package var count: Int { labels.count }
 }
 
 /// A data set the trainer can iterate: it fills reused batches with the samples it is given.
-public protocol BatchSource: AnyObject {
+package protocol BatchSource: AnyObject {
     var sampleCount: Int { get }
     var classes: Int { get }
     /// The class of sample `index` (0..<sampleCount), without assembling its input.
@@ -22,27 +22,27 @@ public protocol BatchSource: AnyObject {
 
 /// The order in which an epoch visits the samples: a permutation drawn from
 /// RNG(seed, "order/<epoch>"), so any epoch can be replayed, e.g. after a resume.
-public func epochOrder(sampleCount: Int, seed: UInt64, epoch: Int) -> [Int] {
+func epochOrder(sampleCount: Int, seed: UInt64, epoch: Int) -> [Int] {
     var rng = RNG(seed: seed, stream: "order/\(epoch)")
     return rng.permutation(sampleCount)
 }
 
 /// Splits `order` into batches of `size` (the last one may be smaller).
-public func batchRanges(count: Int, size: Int) -> [Range<Int>] {
+func batchRanges(count: Int, size: Int) -> [Range<Int>] {
     stride(from: 0, to: count, by: size).map { $0..<min($0 + size, count) }
 }
 
 /// Assembles batches on a background thread while the caller trains on the previous one, so
 /// the engine never waits for data. Batches come in order and each is filled from its indices
 /// and its own augmentation seed only, so the result does not depend on thread timing.
-public final class BatchPrefetcher: @unchecked Sendable {
+package final class BatchPrefetcher: @unchecked Sendable {
     private let source: BatchSource
     private let ring: [Batch]
     private let filled = DispatchSemaphore(value: 0)
     private let free: DispatchSemaphore
 
     /// `depth`: how many batches may be ready ahead of the one in use.
-    public init(source: BatchSource, depth: Int = 2) {
+    package init(source: BatchSource, depth: Int = 2) {
         self.source = source
         ring = (0...depth).map { _ in Batch() }
         free = DispatchSemaphore(value: depth + 1)
@@ -50,7 +50,7 @@ public final class BatchPrefetcher: @unchecked Sendable {
 
     /// Calls `consume` with the batches of `ranges` over `order`, in order. `seed(b)` is the
     /// augmentation seed of batch b (nil: none). A batch is valid only during its `consume` call.
-    public func forEach(order: [Int], ranges: [Range<Int>], seed: @escaping @Sendable (Int) -> UInt64?,
+    func forEach(order: [Int], ranges: [Range<Int>], seed: @escaping @Sendable (Int) -> UInt64?,
                         _ consume: (Batch) throws -> Void) rethrows {
         let cancelled = Flag()
         let finished = DispatchSemaphore(value: 0)

@@ -8,15 +8,15 @@ import Tensor
 /// `TrainingState` file beside it. `__metadata__` holds the format tag, the run's config and
 /// resolved settings (JSON), and the progress counters (step, epoch, seed) from which every
 /// random stream is derived.
-public struct Checkpoint {
+package struct Checkpoint {
     /// Version 1 also held the optimiser state and the trained weights; a reader of version 2
     /// would find them missing, so the tag changed.
-    public static let formatTag = "convrelu-checkpoint/2"
+    static let formatTag = "convrelu-checkpoint/2"
 
-    public var file: Safetensors
+    package var file: Safetensors
 
     /// Snapshot of a model with the given metadata.
-    public init(model: Layer, metadata: [String: String]) {
+    package init(model: Layer, metadata: [String: String]) {
         file = Safetensors()
         for p in model.parameters { file.set(p.name, p.parameter.value) }
         for b in model.buffers { file.set(b.name, b.tensor) }
@@ -24,7 +24,7 @@ public struct Checkpoint {
         file.metadata["format"] = Checkpoint.formatTag
     }
 
-    public static func read(path: String) throws -> Checkpoint {
+    package static func read(path: String) throws -> Checkpoint {
         let file = try Safetensors.read(path: path)
         switch file.metadata["format"] {
         case formatTag:
@@ -41,16 +41,16 @@ public struct Checkpoint {
 
     private init(file: Safetensors) { self.file = file }
 
-    public var metadata: [String: String] { file.metadata }
-    public var path: String { file.source }
+    package var metadata: [String: String] { file.metadata }
+    package var path: String { file.source }
 
     /// Writes atomically: the previous checkpoint stays intact until the new one is complete.
-    public func write(to path: String) throws { try file.write(to: path) }
+    package func write(to path: String) throws { try file.write(to: path) }
 
     /// Copies the stored parameters and buffers into `model`; every one must be present with
     /// its shape, and the file must hold nothing else (a tensor the model lacks means another
     /// architecture, e.g. ConvReLU thresholds offered to a ReLU model).
-    public func restore(into model: Layer) throws {
+    package func restore(into model: Layer) throws {
         let buffers = model.parameters.map { NamedBuffer($0.name, $0.parameter.value) } + model.buffers
         let expected = Set(buffers.map(\.name))
         if let extra = file.names.first(where: { !expected.contains($0) }) {

@@ -4,22 +4,22 @@ import NN
 import Tensor
 
 /// Accuracy, per-class accuracy and the confusion matrix of a classifier on a data set.
-public struct Evaluation: Sendable, Codable {
-    public var classes: Int
+package struct Evaluation: Sendable, Codable {
+    package var classes: Int
     /// confusion[true][predicted]
-    public var confusion: [[Int]]
-    public var loss: Double
+    package var confusion: [[Int]]
+    package var loss: Double
 
-    public init(classes: Int) {
+    package init(classes: Int) {
         self.classes = classes
         confusion = Array(repeating: Array(repeating: 0, count: classes), count: classes)
         loss = 0
     }
 
-    public var total: Int { confusion.joined().reduce(0, +) }
-    public var correct: Int { (0..<classes).reduce(0) { $0 + confusion[$1][$1] } }
-    public var accuracy: Double { total == 0 ? 0 : Double(correct) / Double(total) }
-    public var perClassAccuracy: [Double] {
+    package var total: Int { confusion.joined().reduce(0, +) }
+    package var correct: Int { (0..<classes).reduce(0) { $0 + confusion[$1][$1] } }
+    package var accuracy: Double { total == 0 ? 0 : Double(correct) / Double(total) }
+    package var perClassAccuracy: [Double] {
         confusion.enumerated().map { i, row in
             let n = row.reduce(0, +)
             return n == 0 ? 0 : Double(row[i]) / Double(n)
@@ -27,7 +27,7 @@ public struct Evaluation: Sendable, Codable {
     }
 
     /// The confusion matrix as aligned text, rows = true class, columns = predicted.
-    public func confusionTable(names: [String]? = nil) -> String {
+    package func confusionTable(names: [String]? = nil) -> String {
         let labels = (0..<classes).map { names?[safe: $0] ?? String($0) }
         let width = max(6, (labels.map(\.count) + confusion.joined().map { String($0).count }).max() ?? 1)
         func pad(_ s: String) -> String { String(repeating: " ", count: max(0, width - s.count)) + s }
@@ -41,11 +41,11 @@ public struct Evaluation: Sendable, Codable {
 
 extension Array {
     /// The element at `i`, or nil outside the array (class names may be fewer than classes).
-    public subscript(safe i: Int) -> Element? { indices.contains(i) ? self[i] : nil }
+    package subscript(safe i: Int) -> Element? { indices.contains(i) ? self[i] : nil }
 }
 
 /// Runs a classifier in evaluation mode over a whole source.
-public func evaluate(_ model: Classifier, on source: BatchSource, batchSize: Int) -> Evaluation {
+package func evaluate(_ model: Classifier, on source: BatchSource, batchSize: Int) -> Evaluation {
     var result = Evaluation(classes: model.classes)
     let probabilities = Tensor()
     var lossSum = 0.0
@@ -66,7 +66,7 @@ public func evaluate(_ model: Classifier, on source: BatchSource, batchSize: Int
 }
 
 /// Index of the largest value (the first one on ties).
-public func argmax(_ values: UnsafePointer<Float>, count: Int) -> Int {
+package func argmax(_ values: UnsafePointer<Float>, count: Int) -> Int {
     var best = 0
     for k in 1..<max(count, 1) where values[k] > values[best] { best = k }
     return best

@@ -6,14 +6,14 @@ import Glibc
 #endif
 
 /// Weight decay (L2) per parameter group, so "L2 on θ" is a setting of its own.
-public struct WeightDecay: Sendable, Equatable {
-    public var weight: Float
-    public var bias: Float
-    public var batchNorm: Float
-    public var threshold: Float
-    public var slope: Float
+package struct WeightDecay: Sendable, Equatable {
+    package var weight: Float
+    package var bias: Float
+    package var batchNorm: Float
+    package var threshold: Float
+    package var slope: Float
 
-    public init(weight: Float = 0, bias: Float = 0, batchNorm: Float = 0, threshold: Float = 0, slope: Float = 0) {
+    package init(weight: Float = 0, bias: Float = 0, batchNorm: Float = 0, threshold: Float = 0, slope: Float = 0) {
         self.weight = weight
         self.bias = bias
         self.batchNorm = batchNorm
@@ -21,7 +21,7 @@ public struct WeightDecay: Sendable, Equatable {
         self.slope = slope
     }
 
-    public subscript(group: ParameterGroup) -> Float {
+    package subscript(group: ParameterGroup) -> Float {
         switch group {
         case .weight: weight
         case .bias: bias
@@ -34,7 +34,7 @@ public struct WeightDecay: Sendable, Equatable {
 
 /// Updates parameters from their accumulated gradients, then zeroes the gradients.
 /// State tensors are keyed by parameter name, so they can be checkpointed and restored.
-public protocol Optimizer: AnyObject {
+package protocol Optimizer: AnyObject {
     func step(_ parameters: [NamedParameter], learningRate: Float)
     /// Named state tensors ("<parameter>.<slot>") for checkpoints.
     var state: [NamedBuffer] { get }
@@ -45,28 +45,28 @@ public protocol Optimizer: AnyObject {
 
 /// SGD with momentum as PyTorch does it: v = m·v + (g + λp) (the first step sets v = g + λp),
 /// p -= lr·v; with Nesterov, p -= lr·(g + λp + m·v).
-public final class SGD: Optimizer {
-    public let momentum: Float
-    public let nesterov: Bool
-    public let weightDecay: WeightDecay
-    public var stepCount = 0
+package final class SGD: Optimizer {
+    package let momentum: Float
+    package let nesterov: Bool
+    package let weightDecay: WeightDecay
+    package var stepCount = 0
     private var velocity: [String: Tensor] = [:]
 
-    public init(momentum: Float = 0.9, nesterov: Bool = false, weightDecay: WeightDecay = WeightDecay()) {
+    package init(momentum: Float = 0.9, nesterov: Bool = false, weightDecay: WeightDecay = WeightDecay()) {
         self.momentum = momentum
         self.nesterov = nesterov
         self.weightDecay = weightDecay
     }
 
-    public func prepare(_ parameters: [NamedParameter]) {
+    package func prepare(_ parameters: [NamedParameter]) {
         for p in parameters where velocity[p.name] == nil && momentum != 0 {
             velocity[p.name] = Tensor(shape: p.parameter.value.shape)
         }
     }
 
-    public var state: [NamedBuffer] { velocity.keys.sorted().map { NamedBuffer("\($0).momentum_buffer", velocity[$0]!) } }
+    package var state: [NamedBuffer] { velocity.keys.sorted().map { NamedBuffer("\($0).momentum_buffer", velocity[$0]!) } }
 
-    public func step(_ parameters: [NamedParameter], learningRate lr: Float) {
+    package func step(_ parameters: [NamedParameter], learningRate lr: Float) {
         let first = stepCount == 0
         prepare(parameters)
         for entry in parameters {
@@ -92,17 +92,17 @@ public final class SGD: Optimizer {
 /// Adam (Kingma & Ba) with L2 weight decay added to the gradient, as torch.optim.Adam does;
 /// with `decoupled`, AdamW (Loshchilov & Hutter): the parameter shrinks by lr·λ before the Adam
 /// step and the decay never enters the moments, as torch.optim.AdamW does.
-public final class Adam: Optimizer {
-    public let beta1: Float
-    public let beta2: Float
-    public let epsilon: Float
-    public let weightDecay: WeightDecay
-    public let decoupled: Bool
-    public var stepCount = 0
+package final class Adam: Optimizer {
+    package let beta1: Float
+    package let beta2: Float
+    package let epsilon: Float
+    package let weightDecay: WeightDecay
+    package let decoupled: Bool
+    package var stepCount = 0
     private var firstMoment: [String: Tensor] = [:]
     private var secondMoment: [String: Tensor] = [:]
 
-    public init(beta1: Float = 0.9, beta2: Float = 0.999, epsilon: Float = 1e-8, weightDecay: WeightDecay = WeightDecay(),
+    package init(beta1: Float = 0.9, beta2: Float = 0.999, epsilon: Float = 1e-8, weightDecay: WeightDecay = WeightDecay(),
                 decoupled: Bool = false) {
         self.beta1 = beta1
         self.beta2 = beta2
@@ -111,20 +111,20 @@ public final class Adam: Optimizer {
         self.decoupled = decoupled
     }
 
-    public func prepare(_ parameters: [NamedParameter]) {
+    package func prepare(_ parameters: [NamedParameter]) {
         for p in parameters where firstMoment[p.name] == nil {
             firstMoment[p.name] = Tensor(shape: p.parameter.value.shape)
             secondMoment[p.name] = Tensor(shape: p.parameter.value.shape)
         }
     }
 
-    public var state: [NamedBuffer] {
+    package var state: [NamedBuffer] {
         firstMoment.keys.sorted().flatMap {
             [NamedBuffer("\($0).exp_avg", firstMoment[$0]!), NamedBuffer("\($0).exp_avg_sq", secondMoment[$0]!)]
         }
     }
 
-    public func step(_ parameters: [NamedParameter], learningRate lr: Float) {
+    package func step(_ parameters: [NamedParameter], learningRate lr: Float) {
         prepare(parameters)
         stepCount += 1
         let t = Float(stepCount)

@@ -1,7 +1,7 @@
 import Foundation
 
 /// Learning rate as a function of progress.
-public enum LearningRateSchedule: Sendable, Equatable {
+package enum LearningRateSchedule: Sendable, Equatable {
     case constant(rate: Float)
     /// `rate`, multiplied by `factor` at each epoch in `milestones` (e.g. 0.1, ×0.1 at 150 and 250).
     case multiStep(rate: Float, milestones: [Int], factor: Float)
@@ -15,7 +15,7 @@ public enum LearningRateSchedule: Sendable, Equatable {
     case linear(rate: Float, warmupSteps: Int, totalSteps: Int)
 
     /// The rate for an update made during `epoch` (0-based) at global `step` (0-based).
-    public func rate(epoch: Int, step: Int) -> Float {
+    package func rate(epoch: Int, step: Int) -> Float {
         switch self {
         case .constant(let r):
             return r

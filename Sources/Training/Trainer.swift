@@ -5,21 +5,21 @@ import NN
 import Tensor
 
 /// One line of a run's `metrics.jsonl`.
-public struct EpochRecord: Sendable, Codable, Equatable {
-    public var epoch: Int
-    public var step: Int
-    public var learningRate: Double
-    public var trainLoss: Double
-    public var trainAccuracy: Double
-    public var validationAccuracy: Double?
-    public var testAccuracy: Double?
-    public var seconds: Double
-    public var samplesPerSecond: Double
+package struct EpochRecord: Sendable, Codable, Equatable {
+    package var epoch: Int
+    package var step: Int
+    package var learningRate: Double
+    package var trainLoss: Double
+    package var trainAccuracy: Double
+    package var validationAccuracy: Double?
+    package var testAccuracy: Double?
+    package var seconds: Double
+    package var samplesPerSecond: Double
 }
 
-public struct TrainerError: Error, CustomStringConvertible {
-    public var description: String
-    public init(description: String) { self.description = description }
+package struct TrainerError: Error, CustomStringConvertible {
+    package var description: String
+    package init(description: String) { self.description = description }
 }
 
 /// Runs epochs of minibatch training with evaluation, logs, checkpoints and exact resume.
@@ -29,51 +29,51 @@ public struct TrainerError: Error, CustomStringConvertible {
 /// (seed, step). A run resumed from `last.safetensors` and its training state therefore
 /// continues exactly as the uninterrupted run would have. `CheckpointFiles` says which files an
 /// epoch writes, and in which order, so that this holds after a crash at any point.
-public final class Trainer {
-    public let model: Classifier
+package final class Trainer {
+    package let model: Classifier
     /// The model's named parameters, listed once: the optimiser steps over them every batch.
     private let parameters: [NamedParameter]
-    public let optimizer: Optimizer
-    public let schedule: LearningRateSchedule
-    public let batchSize: Int
-    public let seed: UInt64
-    public let runFolder: String
+    package let optimizer: Optimizer
+    package let schedule: LearningRateSchedule
+    package let batchSize: Int
+    package let seed: UInt64
+    package let runFolder: String
     private let files: CheckpointFiles
     /// Stored in every checkpoint (model and run configuration as JSON, dataset names, ...).
-    public var metadata: [String: String]
+    package var metadata: [String: String]
     /// Stops when validation accuracy has not improved for this many epochs (nil: never).
-    public var earlyStoppingPatience: Int?
+    package var earlyStoppingPatience: Int?
     /// Before each evaluation, re-estimate the batch-norm running statistics as the average
     /// over this many training batches, with dropout off (0: keep the running averages).
     /// The moving averages lag behind fast-changing weights, and a batch norm after a dropout
     /// sees a larger variance in training than in evaluation; both skew evaluation otherwise.
-    public var batchNormRecalibrationBatches = 0
+    package var batchNormRecalibrationBatches = 0
     /// Evaluate and save the moving average of the weights instead of the weights themselves.
     package var weightAverage: WeightAverage?
     /// Label smoothing ε of the training loss (evaluation loss is always plain cross-entropy).
-    public var labelSmoothing: Float = 0
+    package var labelSmoothing: Float = 0
     /// Called after each batch with (samples done, samples in the epoch, mean loss so far).
-    public var onBatch: ((Int, Int, Double) -> Void)?
+    package var onBatch: ((Int, Int, Double) -> Void)?
     /// Called after each epoch's evaluation and checkpoint.
-    public var onEpoch: ((EpochRecord) -> Void)?
+    package var onEpoch: ((EpochRecord) -> Void)?
     /// Called with each file of an epoch's checkpoint as it is put in place; tests throw here
     /// to stop a save part-way, as a crash would.
     package var onCheckpointFile: ((String) throws -> Void)?
     /// Whether the last `run` ended by early stopping.
-    public private(set) var stoppedEarly = false
+    package private(set) var stoppedEarly = false
 
-    public private(set) var epochsDone = 0
-    public private(set) var step = 0
-    public private(set) var history: [EpochRecord] = []
+    package private(set) var epochsDone = 0
+    package private(set) var step = 0
+    package private(set) var history: [EpochRecord] = []
     private var bestValidation = -Double.infinity
 
-    public var lastCheckpointPath: String { files.last }
-    public var bestCheckpointPath: String { files.best }
+    package var lastCheckpointPath: String { files.last }
+    package var bestCheckpointPath: String { files.best }
     /// The optimiser state (and a weight average's trained weights) that resuming reads beside `last`.
-    public var trainingStatePath: String { files.lastState }
-    public var metricsPath: String { files.metrics }
+    package var trainingStatePath: String { files.lastState }
+    package var metricsPath: String { files.metrics }
 
-    public init(model: Classifier, optimizer: Optimizer, schedule: LearningRateSchedule, batchSize: Int,
+    package init(model: Classifier, optimizer: Optimizer, schedule: LearningRateSchedule, batchSize: Int,
                 seed: UInt64, runFolder: String, metadata: [String: String] = [:]) {
         self.model = model
         parameters = model.parameters
@@ -89,7 +89,7 @@ public final class Trainer {
     /// Continues from the run folder's last checkpoint, its training state and the metrics log.
     /// `accept` sees the checkpoint's metadata before anything is restored, and throws to
     /// refuse a checkpoint of another configuration.
-    public func resume(accepting accept: ([String: String]) throws -> Void = { _ in }) throws {
+    package func resume(accepting accept: ([String: String]) throws -> Void = { _ in }) throws {
         let (checkpoint, state) = try files.readForResume()
         try accept(checkpoint.metadata)
         try checkpoint.restore(into: model)
@@ -113,7 +113,7 @@ public final class Trainer {
     }
 
     /// Trains until `epochs` epochs are done (or early stopping), evaluating after each epoch.
-    public func run(epochs: Int, train: BatchSource, validation: BatchSource?, test: BatchSource?) throws {
+    package func run(epochs: Int, train: BatchSource, validation: BatchSource?, test: BatchSource?) throws {
         try Folder.create(runFolder)
         let prefetcher = BatchPrefetcher(source: train)
         let probabilities = Tensor(), dLogits = Tensor()
@@ -194,14 +194,14 @@ public final class Trainer {
 
     /// The epoch (1-based) with the best validation accuracy (the first of equals), whose
     /// checkpoint is `best.safetensors`; the best training loss without a validation set.
-    public var bestEpoch: Int? {
+    package var bestEpoch: Int? {
         let scores = history.map { $0.validationAccuracy ?? -$0.trainLoss }
         guard let best = scores.max(), let at = scores.firstIndex(of: best) else { return nil }
         return history[at].epoch
     }
 
     /// Epochs since the best validation accuracy (or training loss when there is no validation set).
-    public var epochsSinceBest: Int {
+    var epochsSinceBest: Int {
         let scores = history.map { $0.validationAccuracy ?? -$0.trainLoss }
         guard let best = scores.max(), let at = scores.firstIndex(of: best) else { return 0 }
         return scores.count - 1 - at

@@ -7,15 +7,15 @@ import Tensor
 /// "training.<parameter>" (the checkpoint's model is then the average). `__metadata__` holds
 /// the format tag, the optimiser's step count and the progress counters of the checkpoint it
 /// belongs to, so a pair from different epochs is recognised.
-public struct TrainingState {
-    public static let formatTag = "convrelu-training-state/1"
+package struct TrainingState {
+    static let formatTag = "convrelu-training-state/1"
     static let optimizerPrefix = "optimizer."
 
-    public var file: Safetensors
+    package var file: Safetensors
 
     /// Snapshot of the optimiser's state and of further named state (`extra`, already named
     /// as stored, such as a weight average's trained weights).
-    public init(optimizer: Optimizer, extra: [NamedBuffer] = [], metadata: [String: String]) {
+    package init(optimizer: Optimizer, extra: [NamedBuffer] = [], metadata: [String: String]) {
         file = Safetensors()
         for s in optimizer.state { file.set(TrainingState.optimizerPrefix + s.name, s.tensor) }
         for e in extra { file.set(e.name, e.tensor) }
@@ -24,7 +24,7 @@ public struct TrainingState {
         file.metadata["format"] = TrainingState.formatTag
     }
 
-    public static func read(path: String) throws -> TrainingState {
+    package static func read(path: String) throws -> TrainingState {
         let file = try Safetensors.read(path: path)
         guard file.metadata["format"] == formatTag else {
             throw SafetensorsError(path: path, message: "not a convrelu training state (safetensors without the '\(formatTag)' format tag)")
@@ -34,16 +34,16 @@ public struct TrainingState {
 
     private init(file: Safetensors) { self.file = file }
 
-    public var metadata: [String: String] { file.metadata }
-    public var path: String { file.source }
+    package var metadata: [String: String] { file.metadata }
+    package var path: String { file.source }
 
     /// Writes atomically, like a checkpoint.
-    public func write(to path: String) throws { try file.write(to: path) }
+    package func write(to path: String) throws { try file.write(to: path) }
 
     /// Restores the optimiser's state for `parameters` and the `extra` tensors (named as
     /// stored). The file must hold exactly these, with their shapes: anything else is state of
     /// another run's set-up (say, trained weights beside an average this run does not keep).
-    public func restore(optimizer: Optimizer, parameters: [NamedParameter], extra: [NamedBuffer] = []) throws {
+    package func restore(optimizer: Optimizer, parameters: [NamedParameter], extra: [NamedBuffer] = []) throws {
         optimizer.prepare(parameters)
         let buffers = optimizer.state.map { NamedBuffer(TrainingState.optimizerPrefix + $0.name, $0.tensor) } + extra
         let expected = Set(buffers.map(\.name))
