@@ -78,6 +78,9 @@ void dc_pack_weights(const dc_layout *g, const float *w, float *packed) {
 /// constant in its own unrolled copy of the loop body.
 static inline int dc_tile(int remaining, int tile) { return remaining < tile ? remaining : tile; }
 
+// Each *_kernels.h below is included once per instruction set, its static functions named
+// through FN(name) with this build's SUFFIX (`_generic`, `_avx2`, `_avx512`); the public
+// `dc_`, `cr_`, `vk_` and `oh_` entry points after the builds dispatch on their `level` argument.
 #define CAT_(a, b) a##b
 #define CAT(a, b) CAT_(a, b)
 #define FN(name) CAT(name, SUFFIX)

@@ -34,8 +34,7 @@ public enum BLASRuntime {
 
     /// How long, as 2^n cycles, idle OpenBLAS threads spin before they sleep. The default (2^28)
     /// keeps both cores busy-waiting between GEMMs, against the engine's own workers building
-    /// columns and pooling in those gaps; 2^4 lets them yield at once (measured: inference of
-    /// the char-CNN 300–330 → 350–360 samples/s on 2 cores, training unchanged).
+    /// columns and pooling in those gaps; 2^4 lets them yield at once.
     static let threadTimeout = "4"
 
     /// Re-executes this process once with the OpenBLAS settings that must be in the environment
@@ -68,4 +67,13 @@ public enum BLASRuntime {
         let timeout = env["OPENBLAS_THREAD_TIMEOUT"].map { ", idle threads spin 2^\($0) cycles" } ?? ""
         return "OpenBLAS core \(coreName) (\(how)), \(threadCount) threads\(timeout)"
     }
+}
+
+/// Runs `body` with OpenBLAS on one thread, for GEMMs called from several threads at once.
+@inlinable
+func withSingleThreadedBLAS(_ body: () -> Void) {
+    let threads = openblas_get_num_threads()
+    openblas_set_num_threads(1)
+    body()
+    openblas_set_num_threads(threads)
 }

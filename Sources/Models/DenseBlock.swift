@@ -1,4 +1,3 @@
-import Kernels
 import NN
 import Tensor
 
@@ -19,10 +18,10 @@ package final class DenseBlock: Layer {
     private let features = Tensor()
     private let featureGradient = Tensor()
     private let inputGradient = Tensor()
-    // The exit convolutions run one after another, so they share one workspace and one buffer
-    // for the gradient of their input.
+    // The layers run one after another, so they share one convolution workspace and one buffer
+    // for the gradient of a bottleneck's output.
     private let workspace = ConvolutionWorkspace()
-    private let convInputGradient = Tensor()
+    private let bottleneckGradient = Tensor()
 
     /// `bottleneck`: each layer first reduces its input to 4·growth channels with a 1×1
     /// convolution (DenseNet-B). ReLU and ConvReLU at `site` are applied by every convolution of
@@ -68,7 +67,7 @@ package final class DenseBlock: Layer {
         featureGradient.resize(to: features.shape)
         featureGradient.copy(from: dy)
         for layer in layers.reversed() {
-            layer.backward(features, featureGradient, workspace: workspace, convInputGradient: convInputGradient)
+            layer.backward(featureGradient, workspace: workspace, bottleneckGradient: bottleneckGradient)
         }
         inputGradient.resize(to: [batch, inChannels, features.shape[2], features.shape[3]])
         for n in 0..<batch {
@@ -79,144 +78,75 @@ package final class DenseBlock: Layer {
     }
 }
 
-/// One layer of a dense block: BN over the block buffer's channel prefix, then `body` on
-/// contiguous data (with a bottleneck 1×1 conv → BN; a LeakyReLU or PReLU as layers of their
-/// own, while ReLU and ConvReLU are applied by the convolutions as they read), then the 3×3
-/// exit convolution writing its `growthRate` channels into the block buffer.
-/// Names follow the fixtures: `bn`, `act`, `conv` without a bottleneck; `bn1`, `act1`, `conv1`,
-/// `bn2`, `act2`, `conv2` with one.
+/// One layer of a dense block: BN → activation → 3×3 convolution over the block buffer's
+/// channel prefix, writing its `growthRate` channels into the buffer; with a bottleneck, a
+/// BN → activation → 1×1 convolution to 4·growth channels first. ReLU and ConvReLU are applied
+/// by the convolutions as they read, LeakyReLU and PReLU are layers of their own
+/// (`NormalizedConvolution`). Names follow the fixtures: `bn`, `act`, `conv` without a
+/// bottleneck; `bn1`, `act1`, `conv1`, `bn2`, `act2`, `conv2` with one.
+///
+/// Only a layer without a bottleneck applies its batch norm inside the convolution. A bottleneck
+/// layer writes its two normalised inputs out: fusing them would change the float rounding of
+/// gradients that nearly cancel through its two training-mode batch norms (bn1's β, conv1's
+/// weights) by more than DenseBlockTests allows against the textbook layer, and it has not been
+/// measured.
 final class DenseLayer {
     let inChannels: Int
-    let norm: BatchNorm
-    let body = Sequential()
-    let conv: Convolution
-    private let normName: String
-    private let convName: String
-
-    private var trained = false
-    private let normalized = Tensor()
-    private let batchMean: Tensor
-    private let batchInverseStd: Tensor
-    /// The batch norm as the exit convolution applies it when it reads the block buffer itself:
-    /// scale γ/σ and shift β − μγ/σ per channel (see `normalizesInConvolution`).
-    private let normScale: Tensor
-    private let normShift: Tensor
-    private var convInput = Tensor()
+    let growthRate: Int
+    /// bn1 → act1 → conv1, or nil without a bottleneck.
+    private let bottleneck: NormalizedConvolution?
+    /// The exit: bn → act → conv, or bn2 → act2 → conv2 over the bottleneck's output.
+    private let exit: NormalizedConvolution
+    /// The bottleneck's output, the exit's input.
+    private let bottleneckOutput = Tensor()
 
     init(inChannels: Int, growthRate: Int, bottleneck: Bool, activation: ActivationPlan, site: ActivationSite,
          batchNormMomentum: Float) {
         self.inChannels = inChannels
+        self.growthRate = growthRate
         let fused = activation.fusedInput(at: site)
-        norm = BatchNorm(channels: inChannels, momentum: batchNormMomentum)
-        batchMean = Tensor(shape: [inChannels])
-        batchInverseStd = Tensor(shape: [inChannels])
-        normScale = Tensor(shape: [inChannels])
-        normShift = Tensor(shape: [inChannels])
-        var convChannels = inChannels
+        func input(_ channels: Int) -> NormalizedConvolution.Activation {
+            fused.map { .fused($0) } ?? .standalone(activation.elementwiseLayer(at: site, channels: channels))
+        }
         if bottleneck {
             let width = 4 * growthRate
-            if fused == nil { body.appendActivation(activation.elementwiseLayer(at: site, channels: inChannels), name: "act1") }
-            body.append(Convolution(.two, inChannels: inChannels, outChannels: width, kernelSize: 1, bias: false,
-                                    input: fused ?? .identity), name: "conv1")
-            body.append(BatchNorm(channels: width, momentum: batchNormMomentum), name: "bn2")
-            if fused == nil { body.appendActivation(activation.elementwiseLayer(at: site, channels: width), name: "act2") }
-            convChannels = width
-            (normName, convName) = ("bn1", "conv2")
+            self.bottleneck = NormalizedConvolution(inChannels: inChannels, outChannels: width, kernelSize: 1,
+                                                    activation: input(inChannels), fusesBatchNorm: false,
+                                                    batchNormMomentum: batchNormMomentum, names: ("bn1", "act1", "conv1"))
+            exit = NormalizedConvolution(inChannels: width, outChannels: growthRate, kernelSize: 3, padding: 1,
+                                         activation: input(width), fusesBatchNorm: false,
+                                         batchNormMomentum: batchNormMomentum, names: ("bn2", "act2", "conv2"))
         } else {
-            if fused == nil { body.appendActivation(activation.elementwiseLayer(at: site, channels: inChannels), name: "act") }
-            (normName, convName) = ("bn", "conv")
+            self.bottleneck = nil
+            exit = NormalizedConvolution(inChannels: inChannels, outChannels: growthRate, kernelSize: 3, padding: 1,
+                                         activation: input(inChannels), fusesBatchNorm: true,
+                                         batchNormMomentum: batchNormMomentum, names: ("bn", "act", "conv"))
         }
-        conv = Convolution(.two, inChannels: convChannels, outChannels: growthRate, kernelSize: 3, padding: 1,
-                           bias: false, input: fused ?? .identity)
     }
 
-    var parameters: [NamedParameter] {
-        norm.parameters.map { NamedParameter("\(normName).\($0.name)", $0.parameter) } + body.parameters
-            + conv.parameters.map { NamedParameter("\(convName).\($0.name)", $0.parameter) }
-    }
+    var parameters: [NamedParameter] { (bottleneck?.parameters ?? []) + exit.parameters }
 
-    var buffers: [NamedBuffer] {
-        norm.buffers.map { NamedBuffer("\(normName).\($0.name)", $0.tensor) } + body.buffers
-    }
-
-    func exitGeometry(height: Int, width: Int) -> ConvGeometry {
-        ConvGeometry(inChannels: conv.inChannels, outChannels: conv.outChannels, inHeight: height, inWidth: width,
-                     kernelHeight: 3, kernelWidth: 3, padding: 1)
-    }
-
-    /// Whether the exit convolution reads the block buffer itself, applying the batch norm (and
-    /// the fused activation) as its direct kernels copy each sample in: so the normalised input is
-    /// neither written nor kept. It does when nothing else sits between the two (no bottleneck,
-    /// no standalone activation) and the convolution takes the direct path.
-    private func normalizesInConvolution(_ schedule: ConvSchedule) -> Bool { body.isEmpty && schedule == .direct }
+    var buffers: [NamedBuffer] { (bottleneck?.buffers ?? []) + exit.buffers }
 
     /// Reads the first `inChannels` channels of `features` and writes the next `growthRate`.
     func forward(_ features: Tensor, _ context: RunContext, workspace: ConvolutionWorkspace) {
-        let (batch, height, width) = (features.shape[0], features.shape[2], features.shape[3])
-        let planeSize = height * width, sampleStride = features.shape[1] * planeSize
-        trained = context.training
-        let g = exitGeometry(height: height, width: width)
-        let schedule = workspace.prepare(g, batch: batch, backward: false)
-        let fusedNorm = normalizesInConvolution(schedule)
-        if !fusedNorm { normalized.resize(to: [batch, inChannels, height, width]) }
-        batchNormForward(x: features.pointer, inputStride: sampleStride, batch: batch, channels: inChannels, size: planeSize,
-                         gamma: norm.gamma.value.pointer, beta: norm.beta.value.pointer,
-                         runningMean: norm.runningMean.pointer, runningVar: norm.runningVar.pointer,
-                         training: context.training, momentum: norm.momentum(for: context), epsilon: norm.epsilon,
-                         mean: batchMean.pointer, inverseStd: batchInverseStd.pointer, y: fusedNorm ? nil : normalized.pointer)
-        let output = features.pointer + inChannels * planeSize
-        guard !fusedNorm else {
-            for c in 0..<inChannels {
-                normScale[c] = norm.gamma.value[c] * batchInverseStd[c]
-                normShift[c] = norm.beta.value[c] - batchMean[c] * normScale[c]
-            }
-            DirectConvolution.forward(x: features.pointer, inputStride: sampleStride, weight: conv.weight.value.pointer, bias: nil,
-                                      threshold: conv.appliedThreshold, inputAffine: normAffine, g, batch: batch,
-                                      y: output, outputStride: sampleStride, guarded: workspace.columns.pointer,
-                                      scratch: workspace.scratch.pointer)
-            return
-        }
-        convInput = body.forward(normalized, context)
-        convForward(x: convInput.pointer, inputStride: g.inputSize, weight: conv.weight.value.pointer, bias: nil,
-                    threshold: conv.appliedThreshold, g, batch: batch, y: output, outputStride: sampleStride,
-                    schedule: schedule, columns: workspace.columns.pointer, scratch: workspace.scratch.pointer)
-    }
-
-    private var normAffine: DirectConvolution.InputAffine {
-        DirectConvolution.InputAffine(scale: normScale.pointer, shift: normShift.pointer)
+        let input = ChannelSlice(features, channels: 0..<inChannels)
+        let output = ChannelSlice(features, channels: inChannels..<(inChannels + growthRate))
+        guard let bottleneck else { return exit.forward(input, into: output, context, workspace: workspace) }
+        bottleneckOutput.resize(to: [features.shape[0], bottleneck.outChannels] + features.shape.dropFirst(2))
+        bottleneck.forward(input, into: ChannelSlice(bottleneckOutput), context, workspace: workspace)
+        exit.forward(ChannelSlice(bottleneckOutput), into: output, context, workspace: workspace)
     }
 
     /// Takes the gradient of its new channels from `featureGradient` and accumulates the
-    /// gradient of its input prefix into it. `convInputGradient` is scratch shared by the block.
-    func backward(_ features: Tensor, _ featureGradient: Tensor, workspace: ConvolutionWorkspace,
-                  convInputGradient: Tensor) {
-        let (batch, height, width) = (features.shape[0], features.shape[2], features.shape[3])
-        let planeSize = height * width, sampleStride = features.shape[1] * planeSize
-        let g = exitGeometry(height: height, width: width)
-        let schedule = workspace.prepare(g, batch: batch, backward: true)
-        let dy = featureGradient.pointer + inChannels * planeSize
-        convInputGradient.resize(to: [batch, g.inChannels, height, width])
-        convInputGradient.zero()
-        if normalizesInConvolution(schedule) {
-            DirectConvolution.backward(x: features.pointer, inputStride: sampleStride, weight: conv.weight.value.pointer,
-                                       threshold: conv.appliedThreshold, inputAffine: normAffine, g, batch: batch,
-                                       dy: dy, outputStride: sampleStride, dx: convInputGradient.pointer, dxStride: g.inputSize,
-                                       dWeight: conv.weight.grad.pointer, dBias: nil, dThreshold: conv.threshold?.grad.pointer,
-                                       guardedInput: workspace.columns.pointer, guardedGradient: workspace.columnGradient.pointer,
-                                       scratch: workspace.scratch.pointer)
-        } else {
-            convBackward(x: convInput.pointer, inputStride: g.inputSize, weight: conv.weight.value.pointer,
-                         threshold: conv.appliedThreshold, g, batch: batch, dy: dy, outputStride: sampleStride,
-                         dx: convInputGradient.pointer, dxStride: g.inputSize,
-                         dWeight: conv.weight.grad.pointer, dBias: nil, dThreshold: conv.threshold?.grad.pointer,
-                         schedule: schedule, columns: workspace.columns.pointer, scratch: workspace.scratch.pointer,
-                         columnGradient: workspace.columnGradient.pointer)
-        }
-        let normalizedGradient = body.backward(convInputGradient)
-        batchNormBackward(x: features.pointer, inputStride: sampleStride, batch: batch, channels: inChannels, size: planeSize,
-                          gamma: norm.gamma.value.pointer, mean: batchMean.pointer, inverseStd: batchInverseStd.pointer,
-                          training: trained, dy: normalizedGradient.pointer,
-                          dx: featureGradient.pointer, dxStride: sampleStride,
-                          dGamma: norm.gamma.grad.pointer, dBeta: norm.beta.grad.pointer)
+    /// gradient of its input prefix into it. `bottleneckGradient` is scratch shared by the block.
+    func backward(_ featureGradient: Tensor, workspace: ConvolutionWorkspace, bottleneckGradient: Tensor) {
+        let dy = ChannelSlice(featureGradient, channels: inChannels..<(inChannels + growthRate))
+        let dx = ChannelSlice(featureGradient, channels: 0..<inChannels)
+        guard let bottleneck else { return exit.backward(dy, addingInputGradientTo: dx, workspace: workspace) }
+        bottleneckGradient.resize(to: bottleneckOutput.shape)
+        bottleneckGradient.zero()
+        exit.backward(dy, addingInputGradientTo: ChannelSlice(bottleneckGradient), workspace: workspace)
+        bottleneck.backward(ChannelSlice(bottleneckGradient), addingInputGradientTo: dx, workspace: workspace)
     }
 }

@@ -18,8 +18,10 @@ package final class BatchNorm: Layer {
     private let inputGradient = Tensor()
     private let mean: Tensor
     private let inverseStd: Tensor
+    private let affineScale: Tensor
+    private let affineShift: Tensor
 
-    /// PyTorch's default, which every model here uses; checkpoint settings report it to loaders.
+    /// PyTorch's default, which checkpoints record among their resolved settings.
     package static let defaultEpsilon: Float = 1e-5
 
     package init(channels: Int, momentum: Float = 0.1, epsilon: Float = BatchNorm.defaultEpsilon) {
@@ -32,6 +34,8 @@ package final class BatchNorm: Layer {
         runningVar = Tensor(shape: [channels], repeating: 1)
         mean = Tensor(shape: [channels])
         inverseStd = Tensor(shape: [channels])
+        affineScale = Tensor(shape: [channels])
+        affineShift = Tensor(shape: [channels])
     }
 
     package var parameters: [NamedParameter] { [NamedParameter("weight", gamma), NamedParameter("bias", beta)] }
@@ -43,32 +47,50 @@ package final class BatchNorm: Layer {
         [NamedBuffer("running_mean", runningMean), NamedBuffer("running_var", runningVar)]
     }
 
-    private func spatialSize(_ shape: [Int]) -> Int {
-        precondition(shape.count >= 2 && shape[1] == channels, "BatchNorm: input \(shape) does not have \(channels) channels")
-        return shape.dropFirst(2).reduce(1, *)
-    }
-
     package func forward(_ x: Tensor, _ context: RunContext) -> Tensor {
-        let size = spatialSize(x.shape)
         input = x
-        trained = context.training
         output.resize(to: x.shape)
-        batchNormForward(x: x.pointer, inputStride: channels * size, batch: x.shape[0], channels: channels, size: size,
-                         gamma: gamma.value.pointer, beta: beta.value.pointer,
-                         runningMean: runningMean.pointer, runningVar: runningVar.pointer,
-                         training: context.training, momentum: momentum(for: context), epsilon: epsilon,
-                         mean: mean.pointer, inverseStd: inverseStd.pointer, y: output.pointer)
+        normalize(ChannelSlice(x), into: output, context)
         return output
     }
 
     package func backward(_ dy: Tensor) -> Tensor {
-        let size = spatialSize(input.shape)
         inputGradient.resize(to: input.shape)
         inputGradient.zero()
-        batchNormBackward(x: input.pointer, inputStride: channels * size, batch: input.shape[0], channels: channels,
-                          size: size, gamma: gamma.value.pointer, mean: mean.pointer, inverseStd: inverseStd.pointer,
-                          training: trained, dy: dy.pointer, dx: inputGradient.pointer, dxStride: channels * size,
-                          dGamma: gamma.grad.pointer, dBeta: beta.grad.pointer)
+        addInputGradient(of: ChannelSlice(input), dy: dy, into: ChannelSlice(inputGradient))
         return inputGradient
+    }
+
+    /// Normalises `x` into `y`, contiguous (N, C, ...), with the batch statistics in training
+    /// (moving the running ones) and the running ones otherwise. Without `y` only the statistics
+    /// are taken, for a consumer that applies them as it reads `x` (`inputAffine`).
+    func normalize(_ x: ChannelSlice, into y: Tensor?, _ context: RunContext) {
+        precondition(x.channels.count == channels, "BatchNorm: input \(x.shape) does not have \(channels) channels")
+        trained = context.training
+        batchNormForward(x: x.pointer, inputStride: x.sampleStride, batch: x.batch, channels: channels, size: x.planeSize,
+                         gamma: gamma.value.pointer, beta: beta.value.pointer,
+                         runningMean: runningMean.pointer, runningVar: runningVar.pointer,
+                         training: context.training, momentum: momentum(for: context), epsilon: epsilon,
+                         mean: mean.pointer, inverseStd: inverseStd.pointer, y: y?.pointer)
+    }
+
+    /// The last `normalize` as a per-channel map x · scale + shift: scale γ/σ, shift β − μγ/σ.
+    func inputAffine() -> DirectConvolution.InputAffine {
+        for c in 0..<channels {
+            affineScale[c] = gamma.value[c] * inverseStd[c]
+            affineShift[c] = beta.value[c] - mean[c] * affineScale[c]
+        }
+        return DirectConvolution.InputAffine(scale: affineScale.pointer, shift: affineShift.pointer)
+    }
+
+    /// Backward of the last `normalize`, which read `x`: accumulates dγ, dβ and, into `dx`, the
+    /// gradient of `x`, given `dy`, the gradient of the contiguous normalised output.
+    func addInputGradient(of x: ChannelSlice, dy: Tensor, into dx: ChannelSlice) {
+        precondition(dy.count == x.batch * channels * x.planeSize && dx.shape == x.shape,
+                     "BatchNorm: gradient \(dy.shape) into \(dx.shape) for input \(x.shape)")
+        batchNormBackward(x: x.pointer, inputStride: x.sampleStride, batch: x.batch, channels: channels, size: x.planeSize,
+                          gamma: gamma.value.pointer, mean: mean.pointer, inverseStd: inverseStd.pointer,
+                          training: trained, dy: dy.pointer, dx: dx.pointer, dxStride: dx.sampleStride,
+                          dGamma: gamma.grad.pointer, dBeta: beta.grad.pointer)
     }
 }

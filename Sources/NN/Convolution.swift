@@ -20,7 +20,7 @@ package final class Convolution: Layer {
         case thresholds
     }
 
-    let dimensions: SpatialDimensions
+    package let dimensions: SpatialDimensions
     package let inChannels: Int
     package let outChannels: Int
     package let kernelSize: Int
@@ -53,9 +53,8 @@ package final class Convolution: Layer {
         zeroThreshold = input == .relu ? Tensor(shape: [inChannels] + taps) : nil
     }
 
-    /// The thresholds the convolution applies to its input, trainable or fixed at 0; nil for
-    /// none. For callers that run the kernels on buffers of their own (a dense block).
-    package var appliedThreshold: UnsafeMutablePointer<Float>? { (threshold?.value ?? zeroThreshold)?.pointer }
+    /// The thresholds the convolution applies to its input, trainable or fixed at 0; nil for none.
+    private var appliedThreshold: UnsafeMutablePointer<Float>? { (threshold?.value ?? zeroThreshold)?.pointer }
 
     package var parameters: [NamedParameter] {
         [NamedParameter("weight", weight)] + (bias.map { [NamedParameter("bias", $0)] } ?? [])
@@ -63,8 +62,8 @@ package final class Convolution: Layer {
     }
 
     /// Receptive field sizes for initialisation.
-    var fanIn: Int { inChannels * kernelArea }
-    var fanOut: Int { outChannels * kernelArea }
+    package var fanIn: Int { inChannels * kernelArea }
+    package var fanOut: Int { outChannels * kernelArea }
     private var kernelArea: Int { dimensions == .one ? kernelSize : kernelSize * kernelSize }
 
     package func geometry(for shape: [Int]) -> ConvGeometry {
@@ -84,25 +83,48 @@ package final class Convolution: Layer {
         let g = geometry(for: x.shape)
         let n = x.shape[0]
         output.resize(to: dimensions == .one ? [n, outChannels, g.outWidth] : [n, outChannels, g.outHeight, g.outWidth])
-        let schedule = workspace.prepare(g, batch: n, backward: false)
-        convForward(x: x.pointer, inputStride: g.inputSize, weight: weight.value.pointer,
-                    bias: bias?.value.pointer, threshold: appliedThreshold, g, batch: n,
-                    y: output.pointer, outputStride: g.outputSize,
-                    schedule: schedule, columns: workspace.columns.pointer, scratch: workspace.scratch.pointer)
+        forward(ChannelSlice(x), into: ChannelSlice(output), workspace: workspace)
         return output
     }
 
     package func backward(_ dy: Tensor) -> Tensor {
-        let g = geometry(for: input.shape)
         inputGradient.resize(to: input.shape)
-        let schedule = workspace.prepare(g, batch: input.shape[0], backward: true)
-        convBackward(x: input.pointer, inputStride: g.inputSize, weight: weight.value.pointer,
-                     threshold: appliedThreshold, g, batch: input.shape[0],
-                     dy: dy.pointer, outputStride: g.outputSize,
-                     dx: inputGradient.pointer, dxStride: g.inputSize,
+        backward(ChannelSlice(input), dy: ChannelSlice(dy), dx: ChannelSlice(inputGradient), workspace: workspace)
+        return inputGradient
+    }
+
+    /// Whether input of this shape goes through the direct kernels (`ConvSchedule.direct`), the
+    /// only ones that apply an `inputAffine` map as they read.
+    func readsDirectly(_ shape: [Int]) -> Bool { ConvSchedule.choose(geometry(for: shape), batch: shape[0]) == .direct }
+
+    /// Writes the convolution of `x` into `y`, reading `x` through `inputAffine` when given
+    /// (a batch norm; only where `readsDirectly`).
+    func forward(_ x: ChannelSlice, inputAffine: DirectConvolution.InputAffine? = nil, into y: ChannelSlice,
+                 workspace: ConvolutionWorkspace) {
+        let g = geometry(for: x.shape)
+        precondition(y.batch == x.batch && y.channels.count == outChannels && y.planeSize == g.columnCount,
+                     "Convolution: output \(y.shape) for input \(x.shape)")
+        let schedule = workspace.prepare(g, batch: x.batch, backward: false)
+        convForward(x: x.pointer, inputStride: x.sampleStride, weight: weight.value.pointer,
+                    bias: bias?.value.pointer, threshold: appliedThreshold, inputAffine: inputAffine, g, batch: x.batch,
+                    y: y.pointer, outputStride: y.sampleStride,
+                    schedule: schedule, columns: workspace.columns.pointer, scratch: workspace.scratch.pointer)
+    }
+
+    /// Backward of `forward(x, inputAffine:, into:)` given `dy`: accumulates the parameter
+    /// gradients and overwrites `dx` with the gradient of the input as read (after `inputAffine`).
+    func backward(_ x: ChannelSlice, inputAffine: DirectConvolution.InputAffine? = nil, dy: ChannelSlice, dx: ChannelSlice,
+                  workspace: ConvolutionWorkspace) {
+        let g = geometry(for: x.shape)
+        precondition(dx.shape == x.shape && dy.batch == x.batch && dy.channels.count == outChannels && dy.planeSize == g.columnCount,
+                     "Convolution: gradients \(dy.shape) and \(dx.shape) for input \(x.shape)")
+        let schedule = workspace.prepare(g, batch: x.batch, backward: true)
+        convBackward(x: x.pointer, inputStride: x.sampleStride, weight: weight.value.pointer,
+                     threshold: appliedThreshold, inputAffine: inputAffine, g, batch: x.batch,
+                     dy: dy.pointer, outputStride: dy.sampleStride,
+                     dx: dx.pointer, dxStride: dx.sampleStride,
                      dWeight: weight.grad.pointer, dBias: bias?.grad.pointer, dThreshold: threshold?.grad.pointer,
                      schedule: schedule, columns: workspace.columns.pointer, scratch: workspace.scratch.pointer,
                      columnGradient: workspace.columnGradient.pointer, overwritingDx: true)
-        return inputGradient
     }
 }

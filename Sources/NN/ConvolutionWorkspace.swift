@@ -2,17 +2,20 @@ import Kernels
 import Tensor
 
 /// The reusable buffers of a convolution: the column matrix, the GEMM product or per-thread
-/// gradient sums, and the column gradient. Convolutions that run one after another (a dense
-/// block's layers) can share one workspace; it grows to the largest and then stops allocating.
+/// gradient sums, the column gradient, and the gradient of its input where a caller passes that
+/// straight on (a `NormalizedConvolution` to its batch norm). Convolutions that run one after
+/// another (a dense block's layers) can share one workspace; it grows to the largest and then
+/// stops allocating.
 package final class ConvolutionWorkspace {
-    package let columns = Tensor()
-    package let scratch = Tensor()
-    package let columnGradient = Tensor()
+    let columns = Tensor()
+    let scratch = Tensor()
+    let columnGradient = Tensor()
+    let inputGradient = Tensor()
 
     package init() {}
 
     /// Sizes the buffers for `batch` samples of geometry `g` and returns the schedule to use.
-    package func prepare(_ g: ConvGeometry, batch: Int, backward: Bool) -> ConvSchedule {
+    func prepare(_ g: ConvGeometry, batch: Int, backward: Bool) -> ConvSchedule {
         let schedule = ConvSchedule.choose(g, batch: batch)
         grow(columns, schedule.columnsCount(g))
         grow(scratch, schedule.scratchCount(g))

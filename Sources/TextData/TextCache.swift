@@ -10,7 +10,7 @@ import Tensor
 /// Layout (all integers little-endian):
 ///
 ///     0   8 bytes  magic "CRLTEXTQ"
-///     8   UInt32   format version (2; version 1 used an FNV-1a checksum)
+///     8   UInt32   format version (2)
 ///     12  UInt32   header size in bytes (a multiple of 8; the payload starts there)
 ///     16  UInt64   sample count N
 ///     24  UInt64   checksum: XXH64 (seed 0) of everything from byte 32 to the end; the bytes

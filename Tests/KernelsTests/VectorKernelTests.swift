@@ -107,6 +107,42 @@ import Testing
         }
     }
 
+    /// With an input affine map (a batch norm), the direct kernels read x · scale + shift per
+    /// channel: they must give the column path's output, weight and θ gradients on the mapped
+    /// input, and its input gradient, which is that of the mapped input.
+    @Test(arguments: [cases[1], cases[4], cases[6]])
+    func inputAffineMatchesColumnsOnMappedInput(_ c: Case) {
+        var rng = RNG(seed: 6, stream: "direct-affine")
+        let g = c.g
+        func values(_ n: Int, _ scale: Double = 1) -> [Float] { (0..<n).map { _ in Float(rng.normal() * scale) } }
+        let x = values(c.batch * g.inputSize), w = values(g.weightCount, 0.5), theta = values(g.columnRows, 0.5)
+        let scale = values(g.inChannels), shift = values(g.inChannels), dy = values(c.batch * g.outputSize)
+        let plane = g.inHeight * g.inWidth
+        let mapped = x.indices.map { i in x[i] * scale[i / plane % g.inChannels] + shift[i / plane % g.inChannels] }
+
+        func run(_ x: [Float], _ affine: DirectConvolution.InputAffine?, _ schedule: ConvSchedule) -> [String: [Float]] {
+            var y = [Float](repeating: 0, count: c.batch * g.outputSize), dx = [Float](repeating: 0, count: x.count)
+            var dw = [Float](repeating: 0, count: g.weightCount), dtheta = [Float](repeating: 0, count: g.columnRows)
+            let columns = Tensor(shape: [schedule.columnsCount(g)]), gradient = Tensor(shape: [schedule.columnsCount(g)])
+            let scratch = Tensor(shape: [schedule.scratchCount(g)])
+            convForward(x: x, inputStride: g.inputSize, weight: w, bias: nil, threshold: theta, inputAffine: affine, g,
+                        batch: c.batch, y: &y, outputStride: g.outputSize, schedule: schedule, columns: columns.pointer,
+                        scratch: scratch.pointer)
+            convBackward(x: x, inputStride: g.inputSize, weight: w, threshold: theta, inputAffine: affine, g, batch: c.batch,
+                         dy: dy, outputStride: g.outputSize, dx: &dx, dxStride: g.inputSize, dWeight: &dw, dBias: nil,
+                         dThreshold: &dtheta, schedule: schedule, columns: columns.pointer, scratch: scratch.pointer,
+                         columnGradient: gradient.pointer, overwritingDx: true)
+            return ["y": y, "dx": dx, "dw": dw, "dtheta": dtheta]
+        }
+        let expected = run(mapped, nil, .grouped(samples: c.batch))
+        let actual = scale.withUnsafeBufferPointer { sp in shift.withUnsafeBufferPointer { hp in
+            run(x, DirectConvolution.InputAffine(scale: sp.baseAddress!, shift: hp.baseAddress!), .direct)
+        } }
+        for name in expected.keys.sorted() {
+            #expect(mismatch(actual[name]!, expected[name]!, Tolerance(absolute: 1e-4, relative: 1e-4), name) == nil)
+        }
+    }
+
     /// Strided or unevenly padded convolutions stay on the column path.
     @Test func unsupportedShapesKeepColumns() {
         let strided = ConvGeometry(inChannels: 4, outChannels: 12, inHeight: 8, inWidth: 8, kernelHeight: 3, kernelWidth: 3,

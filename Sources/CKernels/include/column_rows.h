@@ -1,9 +1,9 @@
 #ifndef COLUMN_ROWS_H
 #define COLUMN_ROWS_H
-// The innermost loops of the im2col path (Kernels/Convolution.swift) for Float rows of
+// The innermost loops of the im2col path (Kernels/ConvolutionColumns.swift) for Float rows of
 // stride 1, vectorised per instruction set like the direct kernels (`dc_best_level` picks
-// the level). Swift compiles its loops for baseline x86-64 and keeps a float sum in order,
-// so its version of the gradient row below runs one lane at a time.
+// the level). Prefix `cr_`: column row. Swift compiles its loops for baseline x86-64 and keeps
+// a float sum in order, so its version of the gradient row below runs one lane at a time.
 #include <stdint.h>
 
 /// dst[i] = max(src[i], threshold) for i in 0..<count: one column row of ConvReLU (or ReLU,

@@ -16,6 +16,16 @@
 // bounds; which lanes of a shifted load are real taps is read from a mask table built once per
 // geometry. The kernels are written once with vector extensions and compiled for AVX-512,
 // AVX2 and baseline x86-64 (or the target's default); `dc_best_level` picks at run time.
+//
+// Names: the prefix of a C kernel names its family, one per header: `dc_` direct convolution
+// (here), `cr_` column rows of the im2col path (column_rows.h), `oh_` one-hot convolution
+// (one_hot.h), `vk_` vector reductions (reductions.h), `mp_` max-pool rows (pool_rows.h).
+// The `dc_`, `cr_`, `oh_` and `vk_` kernels are compiled once per instruction set in kernels.c
+// (static copies suffixed `_generic`, `_avx2`, `_avx512`), and each entry point takes the level
+// to run as its first argument: callers pass `dc_best_level()`, read once per process by Swift
+// (`VectorKernels.level`), and tests pass lower levels to check every copy. A level the build
+// lacks (AVX on a non-x86 target) falls back to the best it has. The `mp_` kernels take no
+// level: they are `target_clones`, which the loader resolves for this CPU.
 #include <stdint.h>
 
 /// Positions per block: the layout rounds each plane up to a multiple of this.
@@ -24,7 +34,8 @@ enum { DC_BLOCK = 64 };
 /// The widest vector, in floats, of any build.
 enum { DC_MAX_LANES = 16 };
 
-/// Instruction-set levels, from the portable build up.
+/// Instruction-set levels, from the portable build up: the first argument of every `dc_`, `cr_`,
+/// `oh_` and `vk_` kernel.
 enum { DC_LEVEL_GENERIC = 0, DC_LEVEL_AVX2 = 1, DC_LEVEL_AVX512 = 2 };
 
 typedef struct {

@@ -2,9 +2,9 @@
 #define ONE_HOT_H
 // The one-hot convolution of the char-CNN's first layer (Kernels/OneHotConvolution.swift) for
 // Float, vectorised per instruction set like the direct kernels (`dc_best_level` picks the
-// level). idx holds the alphabet row of each input position, or -1 for an all-zero column.
-// weightT and gradientT hold one column of D floats per (character c, tap a), at
-// (c · kernel + a) · columnStride.
+// level). Prefix `oh_`: one-hot. idx holds the alphabet row of each input position, or -1 for
+// an all-zero column. weightT and gradientT hold one column of D floats per (character c,
+// tap a), at (c · kernel + a) · columnStride.
 //
 // Give columnStride a few vectors more than D when D is a multiple of 256 floats (1 KB): the
 // kernels read a vector of every column at the same offset, and at a 1 KB stride those all

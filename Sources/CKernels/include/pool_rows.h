@@ -5,6 +5,7 @@
 // selects and specialised for strides 2 and 3 (the image networks' 2×2 windows and the
 // char-CNN's pool of 3), which clang vectorises for AVX-512 and AVX2 (target_clones: the
 // loader picks the clone this CPU runs; there is no level to choose, unlike the direct kernels).
+// Prefix `mp_`: max pool.
 #include <stdint.h>
 
 /// One tap across a row of windows: where src[o · stride] beats dst[o] (is larger or NaN, while

@@ -2,7 +2,8 @@
 #define REDUCTIONS_H
 // Float sums for batch norm's statistics and gradients, vectorised per instruction set like the
 // direct kernels (`dc_best_level` picks the level). Swift keeps a float sum in order, one lane
-// at a time; these keep one partial sum per lane.
+// at a time; these keep one partial sum per lane. Prefix `vk_`: vector kernel (the Swift side's
+// `VectorKernels`).
 #include <stdint.h>
 
 /// Σ x[i].
