@@ -75,6 +75,9 @@ enum ResolvedSettings {
                 + "Column 0 holds the text's last character (the text is read backwards); ASCII letters are lowercased; "
                 + "a character maps to the row of its last listing in alphabet_characters ('-' is listed twice).",
         ]
+        // Written only when on, so checkpoints from before the option still resume (ResumeCheck
+        // would otherwise see a new key).
+        if d.wordDropout > 0 { data["word_dropout"] = d.wordDropout }
         if d.dataset.testSetIsFold {
             data["fold"] = d.fold
             data["folds"] = d.folds

@@ -3,18 +3,18 @@ import TextData
 import Training
 
 /// Samples of a text cache as char-CNN input: (N, length) alphabet rows as Float, -1 for none.
-/// With `noise`, training batches (those with an augmentation seed) get seeded character noise;
-/// evaluation batches never do.
+/// With `augmentation`, training batches (those with an augmentation seed) get seeded word
+/// dropout and character noise; evaluation batches never do.
 package final class TextCacheSource: BatchSource {
     package let cache: TextCache
     package let samples: [Int]
-    let noise: CharacterNoise?
+    let augmentation: TextAugmentation?
     private var columns: [UInt8] = []
 
-    init(_ cache: TextCache, samples: [Int], noise: CharacterNoise? = nil) {
+    init(_ cache: TextCache, samples: [Int], augmentation: TextAugmentation? = nil) {
         self.cache = cache
         self.samples = samples
-        self.noise = noise
+        self.augmentation = augmentation
     }
 
     package var sampleCount: Int { samples.count }
@@ -28,11 +28,8 @@ package final class TextCacheSource: BatchSource {
         if columns.count < indices.count * length { columns = [UInt8](repeating: 0, count: indices.count * length) }
         columns.withUnsafeMutableBufferPointer { all in
             cache.gather(indices.map { samples[$0] }, into: all)
-            guard let noise, let augmentationSeed else { return }
-            var rng = RNG(seed: augmentationSeed, stream: "char-noise")
-            for row in 0..<indices.count {
-                noise.apply(to: UnsafeMutableBufferPointer(rebasing: all[(row * length)..<((row + 1) * length)]), rng: &rng)
-            }
+            guard let augmentation, let augmentationSeed else { return }
+            augmentation.apply(to: all, rows: indices.count, length: length, seed: augmentationSeed)
         }
         encodeColumns(columns, count: indices.count * length, into: batch.input.pointer)
     }

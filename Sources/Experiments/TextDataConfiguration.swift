@@ -28,6 +28,8 @@ package struct TextDataConfiguration {
     var trainLimit: Int?
     /// Probability that a training character is deleted or replaced (`CharacterNoise`); 0: none.
     var characterNoise: Double
+    /// Probability that a training word is deleted (`WordDropout`); 0: none.
+    var wordDropout: Double
     package var settings: PreprocessingSettings
 
     package var classes: Int { dataset.classes }
@@ -52,6 +54,7 @@ package struct TextDataConfiguration {
         trainLimit = data.has("train_limit") ? try data.int("train_limit", range: 1...Int.max) : nil
         data.skip("train_limit")
         characterNoise = try data.double("char_noise", default: 0, range: 0...0.5)
+        wordDropout = try data.double("word_dropout", default: 0, range: 0...0.5)
         let alphabet = try data.int("alphabet", default: 69, range: 69...70)
         let transliterate = try data.bool("transliterate", default: true)
         settings = PreprocessingSettings(
@@ -146,8 +149,8 @@ extension TextDataConfiguration {
             var limitRNG = RNG(seed: foldSeed, stream: "train_limit")
             train = stratifiedSample(train, count: trainLimit, label: { trainCache.label($0) }, rng: &limitRNG)
         }
-        let noise = characterNoise > 0 ? CharacterNoise(probability: characterNoise, alphabetSize: alphabetSize) : nil
-        return TextSplits(train: TextCacheSource(trainCache, samples: train, noise: noise),
+        let augmentation = TextAugmentation(characterNoise: characterNoise, wordDropout: wordDropout, alphabetSize: alphabetSize)
+        return TextSplits(train: TextCacheSource(trainCache, samples: train, augmentation: augmentation),
                           validation: validation.isEmpty ? nil : TextCacheSource(trainCache, samples: validation),
                           test: TextCacheSource(testCache, samples: testIndices))
     }

@@ -11,6 +11,12 @@ package enum CharCNNHead: String, Sendable, CaseIterable {
     /// A max over the whole length (the third pool), dropout, one hidden FC layer, dropout, FC:
     /// a few hundred thousand parameters in the head, independent of the input length.
     case globalMax = "global_max"
+    /// The same with the mean over the length beside the max (twice the features into fc1):
+    /// how much of the text shows a feature, not only whether it shows somewhere.
+    case globalMaxMean = "global_max_mean"
+
+    /// Pools conv6's whole length (one hidden FC layer after it) rather than by 3.
+    var poolsGlobally: Bool { self != .dense }
 }
 
 /// Zhang, Zhao & LeCun (2015) character-level CNN: conv k7 → pool3 → conv k7 → pool3 →
@@ -50,17 +56,17 @@ package struct CharCNNConfiguration: Sendable, Equatable {
         return c
     }
 
-    /// Sites that exist: the global-max head has one hidden FC layer, so no site 8.
-    package var siteCount: Int { head == .dense ? 8 : 7 }
+    /// Sites that exist: the global heads have one hidden FC layer, so no site 8.
+    package var siteCount: Int { head.poolsGlobally ? 7 : 8 }
 
     /// Sequence length after each convolution and after its pool (if it has one); nil if the
-    /// input is too short. The global-max head pools conv6's whole length to 1.
+    /// input is too short. The global heads pool conv6's whole length to 1.
     package var lengths: [(convolved: Int, pooled: Int)]? {
         var l = length
         var out: [(Int, Int)] = []
         for (i, (kernel, pools)) in CharCNNConfiguration.convolutions.enumerated() {
             let convolved = l - (kernel - 1)
-            l = pools ? (i == 5 && head == .globalMax ? min(convolved, 1) : convolved / 3) : convolved
+            l = pools ? (i == 5 && head.poolsGlobally ? min(convolved, 1) : convolved / 3) : convolved
             guard l >= 1 else { return nil }
             out.append((convolved, l))
         }
@@ -68,7 +74,7 @@ package struct CharCNNConfiguration: Sendable, Equatable {
     }
 
     /// Flattened features entering fc1.
-    package var flattenedFeatures: Int { features * (lengths?.last?.pooled ?? 0) }
+    package var flattenedFeatures: Int { features * (lengths?.last?.pooled ?? 0) * (head == .globalMaxMean ? 2 : 1) }
 
     static let convolutions: [(kernel: Int, pools: Bool)] = [(7, true), (7, true), (3, false), (3, false), (3, false), (3, true)]
 
@@ -93,7 +99,7 @@ package struct CharCNNConfiguration: Sendable, Equatable {
         if hiddenUnits < 1 { p.append(Problem(field: .hiddenUnits, message: "must be positive")) }
         if lengths == nil {
             p.append(Problem(field: .length, message: "\(length) is too short for six convolutions and three pools "
-                             + "(minimum \(head == .dense ? 123 : 121) with the \(head.rawValue) head)"))
+                             + "(minimum \(head.poolsGlobally ? 121 : 123) with the \(head.rawValue) head)"))
         }
         if !(0..<1).contains(dropout) { p.append(Problem(field: .dropout, message: "must be in [0, 1)")) }
         p += activation.layerProblems(siteCount: siteCount).map { Problem(field: .placement, message: $0) }
@@ -130,8 +136,12 @@ package final class CharCNN: Classifier {
             }
             if c.batchNorm { network.append(BatchNorm(channels: c.features), name: "bn\(index)") }
             // The pool after conv6: pool3, or the global max over the length.
-            let poolSize = index == 6 && c.head == .globalMax ? lengths[i].convolved : 3
-            if spec.pools {
+            let poolSize = index == 6 && c.head.poolsGlobally ? lengths[i].convolved : 3
+            if index == 6 && c.head == .globalMaxMean {
+                // A ReLU does not commute with the mean: the activation runs before the pool.
+                appendActivation(site: index, channels: c.features, size: lengths[i].convolved)
+                network.append(GlobalMaxMeanPool1d())
+            } else if spec.pools {
                 if index == 6 && [.convReLU, .relu].contains(plan.activation(at: .layer(6))) {
                     // In front of fc1, after the pool: ConvReLU is one threshold per flattened
                     // feature there. A ReLU commutes with the max pool (outputs and gradients
@@ -158,7 +168,7 @@ package final class CharCNN: Classifier {
                 }
             }
             network.append(Linear(inFeatures: c.hiddenUnits, outFeatures: c.classes), name: "fc3")
-        case .globalMax:
+        case .globalMax, .globalMaxMean:
             network.append(Dropout(probability: c.dropout, id: "dropout1"))
             network.append(Linear(inFeatures: c.flattenedFeatures, outFeatures: c.hiddenUnits), name: "fc1")
             if c.batchNorm { network.append(BatchNorm(channels: c.hiddenUnits), name: "bn7") }

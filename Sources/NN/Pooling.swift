@@ -103,3 +103,57 @@ package final class GlobalAvgPool2d: Layer {
         return inputGradient
     }
 }
+
+/// The maximum and the mean of each channel over the whole length: (N, C, L) -> (N, 2C, 1),
+/// the C maxima first, then the C means. A max says whether a feature occurs somewhere; a mean
+/// says how much of the text has it, which is what a bag-of-n-grams classifier counts.
+package final class GlobalMaxMeanPool1d: Layer {
+    private var inputShape: [Int] = []
+    private let output = Tensor()
+    private let maxima = Tensor()
+    private let means = Tensor()
+    /// The winning position of each channel's maximum, recorded by a training forward for backward.
+    private let winner = Tensor()
+    private let meanGradient = Tensor()
+    private let inputGradient = Tensor()
+
+    package init() {}
+
+    private func geometry(_ shape: [Int]) -> PoolGeometry {
+        precondition(shape.count == 3 && shape[2] >= 1, "GlobalMaxMeanPool1d: input \(shape) is not (N, C, L)")
+        return PoolGeometry.oneD(length: shape[2], kernel: shape[2], stride: shape[2])
+    }
+
+    package func forward(_ x: Tensor, _ context: RunContext) -> Tensor {
+        let g = geometry(x.shape)
+        inputShape = x.shape
+        let (n, c) = (x.shape[0], x.shape[1])
+        maxima.resize(to: [n, c, 1])
+        means.resize(to: [n, c])
+        if context.training { winner.resize(to: maxima.shape) }
+        maxPoolForward(x: x.pointer, planes: n * c, g, y: maxima.pointer, winner: context.training ? winner.pointer : nil)
+        globalAvgPoolForward(x: x.pointer, planes: n * c, size: x.shape[2], y: means.pointer)
+        output.resize(to: [n, 2 * c, 1])
+        for sample in 0..<n {
+            (output.pointer + sample * 2 * c).update(from: maxima.pointer + sample * c, count: c)
+            (output.pointer + sample * 2 * c + c).update(from: means.pointer + sample * c, count: c)
+        }
+        return output
+    }
+
+    package func backward(_ dy: Tensor) -> Tensor {
+        precondition(winner.shape == maxima.shape && dy.count == 2 * maxima.count,
+                     "GlobalMaxMeanPool1d: backward needs a training forward first")
+        let (n, c) = (inputShape[0], inputShape[1])
+        for sample in 0..<n {
+            (maxima.pointer + sample * c).update(from: dy.pointer + sample * 2 * c, count: c)
+            (means.pointer + sample * c).update(from: dy.pointer + sample * 2 * c + c, count: c)
+        }
+        meanGradient.resize(to: inputShape)
+        globalAvgPoolBackward(dy: means.pointer, planes: n * c, size: inputShape[2], dx: meanGradient.pointer)
+        inputGradient.resize(to: inputShape)
+        maxPoolBackward(dy: maxima.pointer, winner: winner.pointer, planes: n * c, geometry(inputShape), dx: inputGradient.pointer)
+        for i in 0..<inputGradient.count { inputGradient[i] += meanGradient[i] }
+        return inputGradient
+    }
+}
