@@ -1,7 +1,7 @@
 // swift-tools-version:6.0
 import PackageDescription
 
-// Dependency order: system libraries and C kernels -> Tensor -> Kernels -> NN -> Models -> data -> Training -> CLI.
+// Dependency order: system libraries and C kernels -> Tensor -> Kernels -> NN -> Models -> data -> Distributed -> Training -> CLI.
 let package = Package(
     name: "ConvReLU",
     platforms: [.macOS(.v13)],
@@ -23,6 +23,9 @@ let package = Package(
         .target(name: "CICUShim", dependencies: ["CICU"]),
         // Vectorised C kernels (direct skinny convolutions, column rows), built per instruction set and picked at run time.
         .target(name: "CKernels"),
+        // Open MPI, opened with dlopen() only in a process started by mpirun: nothing is linked,
+        // and no MPI header or library is needed to build.
+        .target(name: "CMPIShim"),
 
         .target(name: "Tensor"),
         .target(name: "Kernels", dependencies: ["Tensor", "CBLAS", "CKernels"]),
@@ -31,13 +34,15 @@ let package = Package(
         .target(name: "Archive", dependencies: ["CZlib"]),
         .target(name: "TextData", dependencies: ["Tensor", "Archive", "CICUShim"]),
         .target(name: "ImageData", dependencies: ["Tensor", "Archive"]),
-        .target(name: "Training", dependencies: ["Tensor", "Kernels", "NN", "Models"]),
+        // Ranks of an mpirun job and their collectives (a single rank without mpirun).
+        .target(name: "Distributed", dependencies: ["CMPIShim"]),
+        .target(name: "Training", dependencies: ["Tensor", "Kernels", "NN", "Models", "Distributed"]),
         // Run configurations, data sources and the commands behind the CLI.
-        .target(name: "Experiments", dependencies: ["Tensor", "Kernels", "NN", "Models", "TextData", "ImageData", "Training"]),
+        .target(name: "Experiments", dependencies: ["Tensor", "Kernels", "NN", "Models", "TextData", "ImageData", "Distributed", "Training"]),
         // Helpers shared by the test targets: fixture lookup and tolerance checks.
         .target(name: "TestSupport", dependencies: ["Tensor"]),
         .executableTarget(name: "convrelu", dependencies: [
-            "Experiments", "Kernels",
+            "Experiments", "Kernels", "Distributed",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
 
@@ -50,6 +55,6 @@ let package = Package(
         .testTarget(name: "ImageDataTests", dependencies: ["TestSupport", "Tensor", "Archive", "ImageData"]),
         .testTarget(name: "TrainingTests", dependencies: ["TestSupport", "Tensor", "NN", "Models", "Training"]),
         .testTarget(name: "ExperimentsTests", dependencies: ["TestSupport", "Models", "Training", "Experiments"]),
-        .testTarget(name: "CLITests", dependencies: ["TestSupport", "convrelu"]),
+        .testTarget(name: "CLITests", dependencies: ["TestSupport", "Tensor", "convrelu"]),
     ]
 )

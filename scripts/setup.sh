@@ -1,9 +1,10 @@
 #!/usr/bin/env bash
 # Installs what a fresh Debian/Ubuntu machine lacks for building and testing ConvReLU (the
-# system libraries behind CBLAS, CICU and CZlib), and nothing when all of it is there.
+# system libraries behind CBLAS, CICU and CZlib, and Open MPI for multi-process training and
+# its tests), and nothing when all of it is there.
 # The README's two commands start with it; .ci/run runs the README's test command.
 set -euo pipefail
-packages=(libopenblas-dev libicu-dev zlib1g-dev pkg-config)
+packages=(libopenblas-dev libicu-dev zlib1g-dev pkg-config openmpi-bin libopenmpi-dev)
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

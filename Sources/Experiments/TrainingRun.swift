@@ -1,3 +1,4 @@
+import Distributed
 import Foundation
 import Kernels
 import Models
@@ -6,19 +7,24 @@ import Tensor
 import Training
 
 /// A configured run: prepares its data, builds and initialises the model, trains with logs and
-/// checkpoints, and reports the test accuracy.
+/// checkpoints, and reports the test accuracy. Under mpirun every rank runs it (see `Trainer`);
+/// only rank 0 logs and writes.
 package final class TrainingRun {
     package let configuration: RunConfiguration
     private let log: (String) -> Void
+    private let communicator: Communicator
 
-    package init(configPath: String, overrides: RunOverrides, log: @escaping (String) -> Void) throws {
+    package init(configPath: String, overrides: RunOverrides, communicator: Communicator = .solo,
+                 log: @escaping (String) -> Void) throws {
         configuration = try RunConfiguration.load(path: configPath, overrides: overrides)
-        self.log = log
+        self.communicator = communicator
+        self.log = communicator.isLeader ? log : { _ in }
     }
 
     package init(configuration: RunConfiguration, log: @escaping (String) -> Void) {
         self.configuration = configuration
         self.log = log
+        communicator = .solo
     }
 
     /// The run's training, validation and test sets (text corpora are preprocessed on first use).
@@ -51,23 +57,38 @@ package final class TrainingRun {
     @discardableResult
     package func train(resume: Bool) throws -> Trainer {
         let c = configuration
-        try Folder.create(c.output)
-        let lock = try FolderLock(folder: c.output, name: TrainingRun.lockName,
+        let settings = ResolvedSettings.json(c)
+        try RankAgreement.check(settings: "{\"resume\":\(resume),\"settings\":\(settings)}", file: c.file, communicator: communicator)
+        let ranks = communicator.size
+        guard c.batchSize % ranks == 0 else {
+            throw ConfigError(file: c.file, key: "batch_size", message: "\(c.batchSize) does not split evenly over \(ranks) ranks "
+                              + "(it is the global batch, \(c.batchSize / ranks)-\(c.batchSize / ranks + 1) samples a rank); "
+                              + "choose a multiple of \(ranks), or another mpirun -np")
+        }
+        var lock: FolderLock?
+        if communicator.isLeader {
+            try Folder.create(c.output)
+            lock = try FolderLock(folder: c.output, name: TrainingRun.lockName,
                                   advice: "wait for that run to end, or train into another output folder")
-        defer { lock.release() }
-        if let problem = lock.unsupported { log("warning: \(problem)") }
+            if let problem = lock?.unsupported { log("warning: \(problem)") }
+        }
+        defer { lock?.release() }
         BLASRuntime.setThreadCount(c.threads)
+        // Rank 0 prepares (and caches) the data first; the others then read its cache.
+        if !communicator.isLeader { communicator.barrier("wait for rank 0's data", timed: false) }
         let splits = try prepareData()
+        if communicator.isLeader { communicator.barrier("wait for rank 0's data", timed: false) }
         try splits.check(data: c.workload.path, classNames: c.workload.classNames)
         log("data: train \(splits.train.sampleCount), validation \(splits.validation?.sampleCount ?? 0), test \(splits.test.sampleCount)")
         let model = c.makeModel()
         c.initialization.apply(to: model.parameters, seed: c.seed)
         let stepsPerEpoch = (splits.train.sampleCount + c.batchSize - 1) / c.batchSize
-        let settings = ResolvedSettings.json(c)
         let trainer = Trainer(model: model, optimizer: c.makeOptimizer(), schedule: c.schedule(stepsPerEpoch: stepsPerEpoch),
                               batchSize: c.batchSize, seed: c.seed, runFolder: c.output,
                               metadata: ["config": c.text, "config_file": c.file, "overrides": try c.overrides.jsonText(),
-                                         ResolvedSettings.metadataKey: settings])
+                                         ResolvedSettings.metadataKey: settings],
+                              communicator: communicator,
+                              overlapsCommunication: ProcessInfo.processInfo.environment[TrainingRun.overlapVariable] != "0")
         trainer.earlyStoppingPatience = c.earlyStoppingPatience
         trainer.batchNormRecalibrationBatches = c.batchNormRecalibrationBatches
         trainer.labelSmoothing = Float(c.labelSmoothing)
@@ -82,20 +103,29 @@ package final class TrainingRun {
             throw TrainerError(description: "\(c.output) already holds a run: pass --resume to continue it, or choose another output folder")
         }
         log("model: \(model.parameters.reduce(0) { $0 + $1.parameter.count }) parameters; \(c.epochs) epochs of \(stepsPerEpoch) steps, batch \(c.batchSize), seed \(c.seed)")
-        let bar = ProgressBar(label: "train", unit: "samples")
-        trainer.onBatch = { [unowned trainer] done, total, loss in
-            bar.update(done: done, total: total, detail: String(format: "epoch %d loss %.4f", trainer.epochsDone + 1, loss))
+        if communicator.isDistributed {
+            log("ranks: \(ranks) (\(communicator.libraryVersion ?? "MPI")), \(c.batchSize / ranks) samples of each batch a rank, "
+                + "\(c.threads) thread\(c.threads == 1 ? "" : "s") a rank")
         }
-        trainer.onEpoch = { [log] record in
-            bar.finish()
-            log(TrainingRun.describe(record))
+        if communicator.isLeader {
+            let bar = ProgressBar(label: "train", unit: "samples")
+            trainer.onBatch = { [unowned trainer] done, total, loss in
+                bar.update(done: done, total: total, detail: String(format: "epoch %d loss %.4f", trainer.epochsDone + 1, loss))
+            }
+            trainer.onEpoch = { [log] record in
+                bar.finish()
+                log(TrainingRun.describe(record))
+            }
+            trainer.onCommunication = { [log] allreduce, exposed, buckets in
+                log(String(format: "allreduce: %.1f ms a step in %d buckets, %.1f ms of it not hidden by backward", allreduce * 1000, buckets, exposed * 1000))
+            }
         }
         try trainer.run(epochs: c.epochs, train: splits.train, validation: splits.validation, test: c.testEachEpoch ? splits.test : nil)
         if trainer.stoppedEarly {
             log("early stopping: no validation improvement for \(c.earlyStoppingPatience ?? 0) epochs")
         }
         let result = try finalEvaluation(trainer, model: model, splits: splits)
-        try result.write(toRun: c.output)
+        if communicator.isLeader { try result.write(toRun: c.output) }
         var summary = String(format: "test accuracy: %.2f%%", result.testAccuracy * 100)
         if let v = result.validationAccuracy {
             summary += String(format: " (epoch %d, chosen on validation: %.2f%%); last epoch (%d): %.2f%%",
@@ -115,14 +145,14 @@ package final class TrainingRun {
             throw TrainerError(description: "\(c.output): no epoch was trained, so there is nothing to test")
         }
         try Checkpoint.read(path: trainer.lastCheckpointPath).restore(into: model)
-        let lastTest = evaluate(model, on: splits.test, batchSize: c.batchSize).accuracy
+        let lastTest = evaluate(model, on: splits.test, batchSize: c.batchSize, communicator: communicator).accuracy
         var selected = last, test = lastTest, selection = RunResult.Selection.last
         if splits.validation != nil, let bestEpoch = trainer.bestEpoch, let best = trainer.history.first(where: { $0.epoch == bestEpoch }) {
             selection = .best
             selected = best
             if bestEpoch != last.epoch {
                 try Checkpoint.read(path: trainer.bestCheckpointPath).restore(into: model)
-                test = evaluate(model, on: splits.test, batchSize: c.batchSize).accuracy
+                test = evaluate(model, on: splits.test, batchSize: c.batchSize, communicator: communicator).accuracy
             }
         }
         let seconds = trainer.history.reduce(0) { $0 + $1.seconds }
@@ -130,6 +160,9 @@ package final class TrainingRun {
                          selectedEpoch: selected.epoch, selection: selection, validationAccuracy: selected.validationAccuracy,
                          testAccuracy: test, testAccuracyLast: lastTest, trainAccuracyLast: last.trainAccuracy, trainSeconds: seconds)
     }
+
+    /// `0` sends the gradient buckets after backward instead of during it (for measuring the overlap).
+    package static let overlapVariable = "CONVRELU_MPI_OVERLAP"
 
     static func describe(_ r: EpochRecord) -> String {
         var s = String(format: "epoch %3d  lr %.2e  train loss %.4f acc %.2f%%", r.epoch, r.learningRate, r.trainLoss, r.trainAccuracy * 100)

@@ -189,6 +189,9 @@ package final class CharCNN: Classifier {
 
     package func forward(_ x: Tensor, _ context: RunContext) -> Tensor { network.forward(x, context) }
     package func backward(_ dy: Tensor) -> Tensor { network.backward(dy) }
+    package func backward(_ dy: Tensor, afterEachLayer finished: (Layer) -> Void) -> Tensor {
+        network.backward(dy, afterEachLayer: finished)
+    }
     package var parameters: [NamedParameter] { network.parameters }
     package var buffers: [NamedBuffer] { network.buffers }
 }

@@ -91,4 +91,7 @@ package final class DenseNet: Classifier {
     package var buffers: [NamedBuffer] { network.buffers }
     package func forward(_ x: Tensor, _ context: RunContext) -> Tensor { network.forward(x, context) }
     package func backward(_ dy: Tensor) -> Tensor { network.backward(dy) }
+    package func backward(_ dy: Tensor, afterEachLayer finished: (Layer) -> Void) -> Tensor {
+        network.backward(dy, afterEachLayer: finished)
+    }
 }

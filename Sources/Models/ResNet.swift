@@ -68,6 +68,9 @@ package final class ResNet: Classifier {
     package var buffers: [NamedBuffer] { network.buffers }
     package func forward(_ x: Tensor, _ context: RunContext) -> Tensor { network.forward(x, context) }
     package func backward(_ dy: Tensor) -> Tensor { network.backward(dy) }
+    package func backward(_ dy: Tensor, afterEachLayer finished: (Layer) -> Void) -> Tensor {
+        network.backward(dy, afterEachLayer: finished)
+    }
 }
 
 /// act2(bn2(conv2(act1(bn1(conv1(x))))) + shortcut(x)), with a 1×1 convolution and batch norm as

@@ -72,4 +72,7 @@ package final class VGG: Classifier {
     }
 
     package func backward(_ dy: Tensor) -> Tensor { network.backward(dy) }
+    package func backward(_ dy: Tensor, afterEachLayer finished: (Layer) -> Void) -> Tensor {
+        network.backward(dy, afterEachLayer: finished)
+    }
 }

@@ -22,7 +22,17 @@ package final class Sequential: Layer {
     }
 
     package func backward(_ dy: Tensor) -> Tensor {
-        layers.reversed().reduce(dy) { $1.layer.backward($0) }
+        backward(dy, afterEachLayer: { _ in })
+    }
+
+    /// Backward that calls `finished` after each layer, whose parameter gradients are then
+    /// complete: data-parallel training starts sending them while the earlier layers still run.
+    package func backward(_ dy: Tensor, afterEachLayer finished: (Layer) -> Void) -> Tensor {
+        layers.reversed().reduce(dy) { gradient, entry in
+            let dx = entry.layer.backward(gradient)
+            finished(entry.layer)
+            return dx
+        }
     }
 
     package var parameters: [NamedParameter] {

@@ -1,3 +1,4 @@
+import Distributed
 import Kernels
 import Models
 import NN
@@ -44,13 +45,15 @@ extension Array {
     package subscript(safe i: Int) -> Element? { indices.contains(i) ? self[i] : nil }
 }
 
-/// Runs a classifier in evaluation mode over a whole source.
-package func evaluate(_ model: Classifier, on source: BatchSource, batchSize: Int) -> Evaluation {
+/// Runs a classifier in evaluation mode over a whole source. With several ranks each evaluates
+/// its share of the samples and the counts are summed, so every rank returns the same result.
+package func evaluate(_ model: Classifier, on source: BatchSource, batchSize: Int, communicator: Communicator = .solo) -> Evaluation {
     var result = Evaluation(classes: model.classes)
     let probabilities = Tensor()
     var lossSum = 0.0
-    BatchPrefetcher(source: source).forEach(order: Array(0..<source.sampleCount),
-                                            ranges: batchRanges(count: source.sampleCount, size: batchSize),
+    let samples = communicator.share(of: 0..<source.sampleCount)
+    BatchPrefetcher(source: source).forEach(order: Array(samples),
+                                            ranges: batchRanges(count: samples.count, size: batchSize),
                                             seed: { _ in nil }) { batch in
         let logits = model.forward(batch.input, .inference)
         probabilities.resize(to: logits.shape)
@@ -60,6 +63,11 @@ package func evaluate(_ model: Classifier, on source: BatchSource, batchSize: In
         for n in 0..<batch.count {
             result.confusion[Int(batch.labels[n])][argmax(logits.pointer + n * model.classes, count: model.classes)] += 1
         }
+    }
+    if communicator.isDistributed {
+        let sums = communicator.sum(result.confusion.joined().map(Double.init) + [lossSum], "allreduce of evaluation counts")
+        result.confusion = (0..<model.classes).map { row in (0..<model.classes).map { Int(sums[row * model.classes + $0]) } }
+        lossSum = sums.last!
     }
     result.loss = source.sampleCount == 0 ? 0 : lossSum / Double(source.sampleCount)
     return result

@@ -1,3 +1,4 @@
+import Distributed
 import Foundation
 import Kernels
 import Models
@@ -29,6 +30,13 @@ package struct TrainerError: Error, CustomStringConvertible {
 /// (seed, step). A run resumed from `last.safetensors` and its training state therefore
 /// continues exactly as the uninterrupted run would have. `CheckpointFiles` says which files an
 /// epoch writes, and in which order, so that this holds after a crash at any point.
+///
+/// Under mpirun the ranks train data-parallel: each holds the model and takes its share of
+/// every global batch of `batchSize` samples (`Communicator.share`), gradients are averaged by
+/// a `GradientSynchronizer` as backward runs, and every rank takes the same optimiser step.
+/// Dropout and augmentation draw from (seed, rank) streams. Evaluations are split over the
+/// ranks and their counts summed; only rank 0 writes files, and a checkpoint holds one model,
+/// so a run resumes with any number of ranks.
 package final class Trainer {
     package let model: Classifier
     /// The model's named parameters, listed once: the optimiser steps over them every batch.
@@ -38,6 +46,9 @@ package final class Trainer {
     package let batchSize: Int
     package let seed: UInt64
     package let runFolder: String
+    package let communicator: Communicator
+    /// Set when there are several ranks.
+    private let synchronizer: GradientSynchronizer?
     private let files: CheckpointFiles
     /// Stored in every checkpoint (model and run configuration as JSON, dataset names, ...).
     package var metadata: [String: String]
@@ -73,8 +84,13 @@ package final class Trainer {
     package var trainingStatePath: String { files.lastState }
     package var metricsPath: String { files.metrics }
 
+    /// Called after each epoch of a run of several ranks with the gradient allreduce times per
+    /// step: all of it, and what backward did not hide (the wait after backward).
+    package var onCommunication: ((_ allreduce: Double, _ exposed: Double, _ buckets: Int) -> Void)?
+
     package init(model: Classifier, optimizer: Optimizer, schedule: LearningRateSchedule, batchSize: Int,
-                seed: UInt64, runFolder: String, metadata: [String: String] = [:]) {
+                seed: UInt64, runFolder: String, metadata: [String: String] = [:], communicator: Communicator = .solo,
+                overlapsCommunication: Bool = true) {
         self.model = model
         parameters = model.parameters
         self.optimizer = optimizer
@@ -82,6 +98,9 @@ package final class Trainer {
         self.batchSize = batchSize
         self.seed = seed
         self.runFolder = runFolder
+        self.communicator = communicator
+        synchronizer = communicator.isDistributed
+            ? GradientSynchronizer(parameters: parameters, communicator: communicator, overlaps: overlapsCommunication) : nil
         files = CheckpointFiles(folder: runFolder)
         self.metadata = metadata
     }
@@ -109,25 +128,39 @@ package final class Trainer {
         step = steps
         bestValidation = checkpoint.metadata["best_validation_accuracy"].flatMap(Double.init) ?? -.infinity
         history = try readHistory().filter { $0.epoch <= epochs }
-        try writeHistory()
+        if communicator.isLeader { try writeHistory() }
     }
 
     /// Trains until `epochs` epochs are done (or early stopping), evaluating after each epoch.
     package func run(epochs: Int, train: BatchSource, validation: BatchSource?, test: BatchSource?) throws {
-        try Folder.create(runFolder)
+        if communicator.isLeader { try Folder.create(runFolder) }
+        communicator.replicate(model)
         let prefetcher = BatchPrefetcher(source: train)
+        let streamSeed = communicator.streamSeed(seed)
         let probabilities = Tensor(), dLogits = Tensor()
         stoppedEarly = earlyStopReached(validation: validation)
         while epochsDone < epochs && !stoppedEarly {
             let epoch = epochsDone
             let started = Date()
             let order = epochOrder(sampleCount: train.sampleCount, seed: seed, epoch: epoch)
-            var lossSum = 0.0, correct = 0, seen = 0
+            var lossSum = 0.0, correct = 0, seen = 0, globalSeen = 0
             let rate = schedule.rate(epoch: epoch, step: step)
-            let (seed, firstStep) = (self.seed, step)
-            try prefetcher.forEach(order: order, ranges: batchRanges(count: order.count, size: batchSize),
-                                   seed: { seed &+ UInt64(firstStep + $0) }) { batch in
-                let context = RunContext(training: true, seed: seed, step: step)
+            let firstStep = step
+            let ranges = batchRanges(count: order.count, size: batchSize)
+            try prefetcher.forEach(order: order, ranges: ranges.map(communicator.share),
+                                   seed: { streamSeed &+ UInt64(firstStep + $0) }) { batch in
+                let globalCount = ranges[step - firstStep].count
+                globalSeen += globalCount
+                guard batch.count > 0 else {
+                    // A last batch smaller than the rank count leaves some ranks nothing: they
+                    // still take part in the sums, with zero gradients.
+                    synchronize(localCount: 0, globalCount: globalCount) { _ in }
+                    optimizer.step(parameters, learningRate: schedule.rate(epoch: epoch, step: step))
+                    weightAverage?.update(parameters, step: step)
+                    step += 1
+                    return
+                }
+                let context = RunContext(training: true, seed: streamSeed, step: step)
                 let logits = model.forward(batch.input, context)
                 probabilities.resize(to: logits.shape)
                 dLogits.resize(to: logits.shape)
@@ -142,20 +175,28 @@ package final class Trainer {
                 for n in 0..<batch.count where argmax(logits.pointer + n * model.classes, count: model.classes) == Int(batch.labels[n]) {
                     correct += 1
                 }
-                _ = model.backward(dLogits)
+                synchronize(localCount: batch.count, globalCount: globalCount) { finished in
+                    _ = model.backward(dLogits, afterEachLayer: finished)
+                }
                 optimizer.step(parameters, learningRate: schedule.rate(epoch: epoch, step: step))
                 weightAverage?.update(parameters, step: step)
                 step += 1
                 lossSum += Double(loss) * Double(batch.count)
                 seen += batch.count
-                onBatch?(seen, order.count, lossSum / Double(seen))
+                if communicator.isLeader { onBatch?(globalSeen, order.count, lossSum / Double(seen)) }
             }
             let seconds = Date().timeIntervalSince(started)
+            let totals = communicator.sum([lossSum, Double(correct), Double(seen)], "allreduce of the epoch's loss and accuracy")
+            (lossSum, correct, seen) = (totals[0], Int(totals[1]), Int(totals[2]))
+            if let times = synchronizer?.takeTimes(), times.steps > 0 {
+                onCommunication?(times.communication / Double(times.steps), times.exposed / Double(times.steps), synchronizer!.bucketCount)
+            }
             // Evaluation, batch-norm statistics and checkpoints are of the averaged weights.
             weightAverage?.exchange(parameters)
             recalibrateBatchNorm(train, order: order)
-            let validationAccuracy = validation.map { evaluate(model, on: $0, batchSize: batchSize).accuracy }
-            let testAccuracy = test.map { evaluate(model, on: $0, batchSize: batchSize).accuracy }
+            communicator.averageBuffers(model)
+            let validationAccuracy = validation.map { evaluate(model, on: $0, batchSize: batchSize, communicator: communicator).accuracy }
+            let testAccuracy = test.map { evaluate(model, on: $0, batchSize: batchSize, communicator: communicator).accuracy }
             epochsDone += 1
             let record = EpochRecord(epoch: epochsDone, step: step, learningRate: Double(rate),
                                      trainLoss: lossSum / Double(max(seen, 1)), trainAccuracy: Double(correct) / Double(max(seen, 1)),
@@ -167,12 +208,26 @@ package final class Trainer {
             let progress = progressMetadata()
             let state = TrainingState(optimizer: optimizer, extra: weightAverage?.trainedWeights ?? [],
                                       metadata: progress.filter { ["epochs_done", "step"].contains($0.key) })
-            try files.save(Checkpoint(model: model, metadata: progress), state: state, isBest: improved,
-                           writeMetrics: writeHistory, reached: onCheckpointFile)
+            if communicator.isLeader {
+                try files.save(Checkpoint(model: model, metadata: progress), state: state, isBest: improved,
+                               writeMetrics: writeHistory, reached: onCheckpointFile)
+            }
             weightAverage?.exchange(parameters)
             onEpoch?(record)
             stoppedEarly = earlyStopReached(validation: validation)
         }
+        // The other ranks read the checkpoints rank 0 wrote (final evaluation, resume).
+        communicator.barrier("barrier after the last checkpoint")
+    }
+
+    /// Runs `backward` (given the callback that reports finished layers) and, with several
+    /// ranks, averages the gradients over them, weighted by this rank's `localCount` of the
+    /// global batch's `globalCount` samples.
+    private func synchronize(localCount: Int, globalCount: Int, backward: ((Layer) -> Void) -> Void) {
+        guard let synchronizer else { return backward { _ in } }
+        synchronizer.begin(localCount: localCount, globalCount: globalCount)
+        backward(synchronizer.layerFinished)
+        synchronizer.finish()
     }
 
     /// Whether validation accuracy has not improved for `earlyStoppingPatience` epochs (also
@@ -184,7 +239,7 @@ package final class Trainer {
 
     private func recalibrateBatchNorm(_ train: BatchSource, order: [Int]) {
         guard batchNormRecalibrationBatches > 0, !model.buffers.isEmpty else { return }
-        let ranges = Array(batchRanges(count: order.count, size: batchSize).prefix(batchNormRecalibrationBatches))
+        let ranges = batchRanges(count: order.count, size: batchSize).prefix(batchNormRecalibrationBatches).map(communicator.share)
         var k = 0
         BatchPrefetcher(source: train).forEach(order: order, ranges: ranges, seed: { _ in nil }) { batch in
             _ = model.forward(batch.input, RunContext(training: true, dropout: false, batchNormMomentum: 1 / Float(k + 1)))

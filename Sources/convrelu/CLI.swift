@@ -1,4 +1,5 @@
 import ArgumentParser
+import Distributed
 import Experiments
 import Foundation
 import Kernels
@@ -22,10 +23,15 @@ struct ConvReLUCommand: ParsableCommand {
         do {
             var command = try parseAsRoot()
             try command.run()
+            (try? Communicator.world)?.finish()
         } catch let error as ConfigError {
             fail(error.description)
         } catch {
             if error is CleanExit || error is ExitCode || error is ValidationError || "\(type(of: error))".contains("CommandError") {
+                if let world = try? Communicator.world, world.isDistributed {
+                    FileHandle.standardError.write(Data((fullMessage(for: error) + "\n").utf8))
+                    world.abort(code: exitCode(for: error).rawValue)
+                }
                 exit(withError: error)
             }
             fail("\(error)")
@@ -35,9 +41,13 @@ struct ConvReLUCommand: ParsableCommand {
     /// The registered subcommands' names, as typed on the command line.
     static var commandNames: [String] { configuration.subcommands.map { $0._commandName } }
 
+    /// Prints the error and exits 1; under mpirun the message names the rank and the whole job
+    /// ends, since the other ranks would otherwise wait for this one in their next collective.
     static func fail(_ message: String) -> Never {
-        FileHandle.standardError.write(Data("convrelu: error: \(message)\n".utf8))
-        Foundation.exit(1)
+        let world = try? Communicator.world
+        FileHandle.standardError.write(Data("convrelu: error: \(world?.label ?? "")\(message)\n".utf8))
+        guard let world, world.isDistributed else { Foundation.exit(1) }
+        world.abort(code: 1)
     }
 }
 

@@ -1,4 +1,5 @@
 import ArgumentParser
+import Distributed
 import Experiments
 import Kernels
 
@@ -14,8 +15,9 @@ struct Train: ParsableCommand {
 
     func run() throws {
         let overrides = RunOverrides(dataPath: data, epochs: epochs, threads: threads, output: output)
-        let run = try TrainingRun(configPath: config, overrides: overrides, log: { say($0) })
-        say(BLASRuntime.summary)
+        let communicator = try Communicator.world
+        let run = try TrainingRun(configPath: config, overrides: overrides, communicator: communicator, log: { say($0) })
+        if communicator.isLeader { say(BLASRuntime.summary) }
         let folder = run.configuration.output, resumeCommand = Interruption.commandLine(adding: "--resume")
         Interruption.onSignal { InterruptionNote.forRun(folder: folder, resume: resumeCommand) }
         try run.train(resume: resume)

@@ -19,13 +19,18 @@ struct Run {
 /// Runs the CLI with `arguments`, `input` as its standard input; output and errors go through
 /// files, so a chatty process can never block on a full pipe.
 func convrelu(_ arguments: [String], input: Data = Data()) throws -> Run {
+    try run(convreluBinary, arguments, input: input)
+}
+
+/// Runs `executable` with `arguments` (see `convrelu`).
+func run(_ executable: String, _ arguments: [String], input: Data = Data()) throws -> Run {
     let folder = try TemporaryFolder(prefix: "convrelu-cli")
     let (inPath, outPath, errPath) = (folder.path + "/in", folder.path + "/out", folder.path + "/err")
     try input.write(to: URL(fileURLWithPath: inPath))
     FileManager.default.createFile(atPath: outPath, contents: nil)
     FileManager.default.createFile(atPath: errPath, contents: nil)
     let process = Process()
-    process.executableURL = URL(fileURLWithPath: convreluBinary)
+    process.executableURL = URL(fileURLWithPath: executable)
     process.arguments = arguments
     process.standardInput = FileHandle(forReadingAtPath: inPath)
     process.standardOutput = FileHandle(forWritingAtPath: outPath)
