@@ -16,9 +16,9 @@ struct Run {
     var error: String
 }
 
-/// Runs the CLI with `arguments`, `input` as its standard input; output and errors go through
-/// files, so a chatty process can never block on a full pipe.
-func convrelu(_ arguments: [String], input: Data = Data()) throws -> Run {
+/// Runs the CLI with `arguments`, `input` as its standard input and `environment` added to
+/// this process's; output and errors go through files, so a chatty process can never block on a full pipe.
+func convrelu(_ arguments: [String], input: Data = Data(), environment: [String: String] = [:]) throws -> Run {
     let folder = try TemporaryFolder(prefix: "convrelu-cli")
     let (inPath, outPath, errPath) = (folder.path + "/in", folder.path + "/out", folder.path + "/err")
     try input.write(to: URL(fileURLWithPath: inPath))
@@ -27,6 +27,7 @@ func convrelu(_ arguments: [String], input: Data = Data()) throws -> Run {
     let process = Process()
     process.executableURL = URL(fileURLWithPath: convreluBinary)
     process.arguments = arguments
+    process.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 }
     process.standardInput = FileHandle(forReadingAtPath: inPath)
     process.standardOutput = FileHandle(forWritingAtPath: outPath)
     process.standardError = FileHandle(forWritingAtPath: errPath)
