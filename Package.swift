@@ -1,7 +1,7 @@
 // swift-tools-version:6.0
 import PackageDescription
 
-// Dependency order: system libraries and C kernels -> Tensor -> Kernels -> NN -> Models -> data -> Distributed -> Training -> CLI.
+// Dependency order: system libraries and C kernels -> Tensor -> Kernels -> NN -> Models -> data -> Distributed -> Training (+ EventLog) -> CLI.
 let package = Package(
     name: "ConvReLU",
     platforms: [.macOS(.v13)],
@@ -10,6 +10,8 @@ let package = Package(
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
+        // The runtime of the committed TensorBoard message code (Sources/EventLog/tensorboard.pb.swift).
+        .package(url: "https://github.com/apple/swift-protobuf", from: "1.39.0"),
     ],
     targets: [
         // System libraries: module maps only.
@@ -37,8 +39,12 @@ let package = Package(
         // Ranks of an mpirun job and their collectives (a single rank without mpirun).
         .target(name: "Distributed", dependencies: ["CMPIShim"]),
         .target(name: "Training", dependencies: ["Tensor", "Kernels", "NN", "Models", "Distributed"]),
+        // TensorBoard event files: record framing, CRC-32C, histograms, the trimmed event protos.
+        .target(name: "EventLog", dependencies: [.product(name: "SwiftProtobuf", package: "swift-protobuf")],
+                exclude: ["tensorboard.proto"]),
         // Run configurations, data sources and the commands behind the CLI.
-        .target(name: "Experiments", dependencies: ["Tensor", "Kernels", "NN", "Models", "TextData", "ImageData", "Distributed", "Training"]),
+        .target(name: "Experiments", dependencies: ["Tensor", "Kernels", "NN", "Models", "TextData", "ImageData", "Distributed", "Training",
+                                                    "EventLog"]),
         // Helpers shared by the test targets: fixture lookup and tolerance checks.
         .target(name: "TestSupport", dependencies: ["Tensor"]),
         .executableTarget(name: "convrelu", dependencies: [
@@ -54,6 +60,7 @@ let package = Package(
         .testTarget(name: "TextDataTests", dependencies: ["TestSupport", "Tensor", "Archive", "TextData"]),
         .testTarget(name: "ImageDataTests", dependencies: ["TestSupport", "Tensor", "Archive", "ImageData"]),
         .testTarget(name: "TrainingTests", dependencies: ["TestSupport", "Tensor", "NN", "Models", "Training"]),
+        .testTarget(name: "EventLogTests", dependencies: ["EventLog"]),
         .testTarget(name: "ExperimentsTests", dependencies: ["TestSupport", "Models", "Training", "Experiments"]),
         .testTarget(name: "CLITests", dependencies: ["TestSupport", "Tensor", "convrelu"]),
     ]

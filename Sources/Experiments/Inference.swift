@@ -34,6 +34,9 @@ package struct EvaluationReport: Sendable {
     package var split: EvaluationSplit
     package var evaluation: Evaluation
     package var classNames: [String]
+    /// Per activation in network order, the share of its units whose output never changed over
+    /// the split; nil where units cannot die (LeakyReLU, PReLU).
+    package var deadUnits: [(name: String, fraction: Double?)]
 
     package var text: String {
         var lines = [String(format: "%@ accuracy: %.2f%% (%d of %d)", split.rawValue, evaluation.accuracy * 100, evaluation.correct, evaluation.total)]
@@ -42,6 +45,10 @@ package struct EvaluationReport: Sendable {
         }
         lines.append("confusion matrix (rows: true class, columns: predicted):")
         lines.append(evaluation.confusionTable(names: classNames))
+        lines.append("dead units (channel × position whose activation output never changed over the split):")
+        for (name, fraction) in deadUnits {
+            lines.append("  \(name): " + (fraction.map { String(format: "%.2f%%", $0 * 100) } ?? "n/a (passes every input with a slope)"))
+        }
         return lines.joined(separator: "\n")
     }
 
@@ -49,7 +56,8 @@ package struct EvaluationReport: Sendable {
         let object: [String: Any] = ["split": split.rawValue, "accuracy": evaluation.accuracy, "correct": evaluation.correct,
                                      "total": evaluation.total, "per_class_accuracy": evaluation.perClassAccuracy,
                                      "confusion": evaluation.confusion, "classes": classNames,
-                                     "loss": evaluation.loss.isFinite ? evaluation.loss : NSNull()]
+                                     "loss": evaluation.loss.isFinite ? evaluation.loss : NSNull(),
+                                     "dead_units": Dictionary(uniqueKeysWithValues: deadUnits.map { ($0.name, $0.fraction ?? NSNull() as Any) })]
         return jsonLine(object)
     }
 }
@@ -70,8 +78,10 @@ package enum Evaluator {
             }
             source = v
         }
-        return EvaluationReport(split: split, evaluation: Training.evaluate(run.model, on: source, batchSize: c.batchSize),
-                                classNames: c.workload.classNames)
+        let monitor = ActivationMonitor(run.model.activations)
+        let evaluation = Training.evaluate(run.model, on: source, batchSize: c.batchSize, monitor: monitor)
+        return EvaluationReport(split: split, evaluation: evaluation, classNames: c.workload.classNames,
+                                deadUnits: monitor.probes.map { ($0.name, $0.probe.deadFraction) })
     }
 }
 

@@ -16,6 +16,25 @@ package struct EpochRecord: Sendable, Codable, Equatable {
     package var testAccuracy: Double?
     package var seconds: Double
     package var samplesPerSecond: Double
+    /// Per activation, the share of its units (channel × position) whose output never changed
+    /// over the validation pass (`ActivationProbe`); nil without a monitor or a validation split.
+    package var deadUnits: [String: Double]?
+}
+
+/// One training step, as the step hook sees it.
+package struct StepRecord: Sendable {
+    package var epoch: Int
+    /// Steps done, this one included.
+    package var step: Int
+    package var learningRate: Double
+    /// Mean loss and accuracy of this batch.
+    package var loss: Double
+    package var accuracy: Double
+    package var samples: Int
+    /// Samples done in the epoch, of `epochSamples`, and their mean loss.
+    package var epochSamplesDone: Int
+    package var epochSamples: Int
+    package var epochMeanLoss: Double
 }
 
 package struct TrainerError: Error, CustomStringConvertible {
@@ -63,9 +82,13 @@ package final class Trainer {
     package var weightAverage: WeightAverage?
     /// Label smoothing ε of the training loss (evaluation loss is always plain cross-entropy).
     package var labelSmoothing: Float = 0
-    /// Called after each batch with (samples done, samples in the epoch, mean loss so far).
-    package var onBatch: ((Int, Int, Double) -> Void)?
-    /// Called after each epoch's evaluation and checkpoint.
+    /// Called after each training step.
+    package var onStep: ((StepRecord) -> Void)?
+    /// Watches the activations during each validation pass: dead units into the epoch's record,
+    /// input values for whoever logs them.
+    package var activationMonitor: ActivationMonitor?
+    /// Called after each epoch's evaluation and checkpoint, while the model holds the weights
+    /// evaluated and saved (with a weight average, the average).
     package var onEpoch: ((EpochRecord) -> Void)?
     /// Called with each file of an epoch's checkpoint as it is put in place; tests throw here
     /// to stop a save part-way, as a crash would.
@@ -172,18 +195,31 @@ package final class Trainer {
                         ? "the last good checkpoint is \(lastCheckpointPath)" : "no checkpoint was written yet"
                     throw TrainerError(description: "loss is \(loss) at epoch \(epoch + 1), step \(step): training stopped; \(kept)")
                 }
-                for n in 0..<batch.count where argmax(logits.pointer + n * model.classes, count: model.classes) == Int(batch.labels[n]) {
-                    correct += 1
+                let right = (0..<batch.count).count { n in
+                    argmax(logits.pointer + n * model.classes, count: model.classes) == Int(batch.labels[n])
                 }
+<<<<<<< HEAD
                 synchronize(localCount: batch.count, globalCount: globalCount) { finished in
                     _ = model.backward(dLogits, afterEachLayer: finished)
                 }
                 optimizer.step(parameters, learningRate: schedule.rate(epoch: epoch, step: step))
+=======
+                correct += right
+                _ = model.backward(dLogits)
+                let stepRate = schedule.rate(epoch: epoch, step: step)
+                optimizer.step(parameters, learningRate: stepRate)
+>>>>>>> tb
                 weightAverage?.update(parameters, step: step)
                 step += 1
                 lossSum += Double(loss) * Double(batch.count)
                 seen += batch.count
+<<<<<<< HEAD
                 if communicator.isLeader { onBatch?(globalSeen, order.count, lossSum / Double(seen)) }
+=======
+                onStep?(StepRecord(epoch: epoch + 1, step: step, learningRate: Double(stepRate), loss: Double(loss),
+                                   accuracy: Double(right) / Double(batch.count), samples: batch.count,
+                                   epochSamplesDone: seen, epochSamples: order.count, epochMeanLoss: lossSum / Double(seen)))
+>>>>>>> tb
             }
             let seconds = Date().timeIntervalSince(started)
             let totals = communicator.sum([lossSum, Double(correct), Double(seen)], "allreduce of the epoch's loss and accuracy")
@@ -194,26 +230,41 @@ package final class Trainer {
             // Evaluation, batch-norm statistics and checkpoints are of the averaged weights.
             weightAverage?.exchange(parameters)
             recalibrateBatchNorm(train, order: order)
+<<<<<<< HEAD
             communicator.averageBuffers(model)
             let validationAccuracy = validation.map { evaluate(model, on: $0, batchSize: batchSize, communicator: communicator).accuracy }
             let testAccuracy = test.map { evaluate(model, on: $0, batchSize: batchSize, communicator: communicator).accuracy }
+=======
+            let validationAccuracy = validation.map { evaluate(model, on: $0, batchSize: batchSize, monitor: activationMonitor).accuracy }
+            let testAccuracy = test.map { evaluate(model, on: $0, batchSize: batchSize).accuracy }
+            let deadUnits = validation == nil ? nil : activationMonitor.map { monitor in
+                Dictionary(uniqueKeysWithValues: monitor.deadFractions.map { ($0.name, $0.fraction) })
+            }
+>>>>>>> tb
             epochsDone += 1
             let record = EpochRecord(epoch: epochsDone, step: step, learningRate: Double(rate),
                                      trainLoss: lossSum / Double(max(seen, 1)), trainAccuracy: Double(correct) / Double(max(seen, 1)),
                                      validationAccuracy: validationAccuracy, testAccuracy: testAccuracy,
-                                     seconds: seconds, samplesPerSecond: Double(seen) / max(seconds, 1e-9))
+                                     seconds: seconds, samplesPerSecond: Double(seen) / max(seconds, 1e-9),
+                                     deadUnits: deadUnits)
             history.append(record)
             let improved = (validationAccuracy ?? -record.trainLoss) > bestValidation
             if improved { bestValidation = validationAccuracy ?? -record.trainLoss }
             let progress = progressMetadata()
             let state = TrainingState(optimizer: optimizer, extra: weightAverage?.trainedWeights ?? [],
                                       metadata: progress.filter { ["epochs_done", "step"].contains($0.key) })
+<<<<<<< HEAD
             if communicator.isLeader {
                 try files.save(Checkpoint(model: model, metadata: progress), state: state, isBest: improved,
                                writeMetrics: writeHistory, reached: onCheckpointFile)
             }
             weightAverage?.exchange(parameters)
+=======
+            try files.save(Checkpoint(model: model, metadata: progress), state: state, isBest: improved,
+                           writeMetrics: writeHistory, reached: onCheckpointFile)
+>>>>>>> tb
             onEpoch?(record)
+            weightAverage?.exchange(parameters)
             stoppedEarly = earlyStopReached(validation: validation)
         }
         // The other ranks read the checkpoints rank 0 wrote (final evaluation, resume).

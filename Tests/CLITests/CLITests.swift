@@ -16,6 +16,7 @@ struct Run {
     var error: String
 }
 
+<<<<<<< HEAD
 /// Runs the CLI with `arguments`, `input` as its standard input; output and errors go through
 /// files, so a chatty process can never block on a full pipe.
 func convrelu(_ arguments: [String], input: Data = Data()) throws -> Run {
@@ -24,6 +25,11 @@ func convrelu(_ arguments: [String], input: Data = Data()) throws -> Run {
 
 /// Runs `executable` with `arguments` (see `convrelu`).
 func run(_ executable: String, _ arguments: [String], input: Data = Data()) throws -> Run {
+=======
+/// Runs the CLI with `arguments`, `input` as its standard input and `environment` added to
+/// this process's; output and errors go through files, so a chatty process can never block on a full pipe.
+func convrelu(_ arguments: [String], input: Data = Data(), environment: [String: String] = [:]) throws -> Run {
+>>>>>>> tb
     let folder = try TemporaryFolder(prefix: "convrelu-cli")
     let (inPath, outPath, errPath) = (folder.path + "/in", folder.path + "/out", folder.path + "/err")
     try input.write(to: URL(fileURLWithPath: inPath))
@@ -32,6 +38,7 @@ func run(_ executable: String, _ arguments: [String], input: Data = Data()) thro
     let process = Process()
     process.executableURL = URL(fileURLWithPath: executable)
     process.arguments = arguments
+    process.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 }
     process.standardInput = FileHandle(forReadingAtPath: inPath)
     process.standardOutput = FileHandle(forWritingAtPath: outPath)
     process.standardError = FileHandle(forWritingAtPath: errPath)
