@@ -103,39 +103,29 @@ package final class TrainingRun {
             throw TrainerError(description: "\(c.output) already holds a run: pass --resume to continue it, or choose another output folder")
         }
         log("model: \(model.parameters.reduce(0) { $0 + $1.parameter.count }) parameters; \(c.epochs) epochs of \(stepsPerEpoch) steps, batch \(c.batchSize), seed \(c.seed)")
-<<<<<<< HEAD
         if communicator.isDistributed {
             log("ranks: \(ranks) (\(communicator.libraryVersion ?? "MPI")), \(c.batchSize / ranks) samples of each batch a rank, "
                 + "\(c.threads) thread\(c.threads == 1 ? "" : "s") a rank")
         }
+        let monitor = ActivationMonitor(model.activations)
+        trainer.activationMonitor = monitor
         if communicator.isLeader {
+            let tensorBoard = TensorBoardLog.isEnabled
+                ? try TensorBoardLog(folder: c.output, model: model, monitor: monitor, warn: log) : nil
             let bar = ProgressBar(label: "train", unit: "samples")
-            trainer.onBatch = { [unowned trainer] done, total, loss in
-                bar.update(done: done, total: total, detail: String(format: "epoch %d loss %.4f", trainer.epochsDone + 1, loss))
+            trainer.onStep = { step in
+                bar.update(done: step.epochSamplesDone, total: step.epochSamples,
+                           detail: String(format: "epoch %d loss %.4f", step.epoch, step.epochMeanLoss))
+                tensorBoard?.step(step)
             }
             trainer.onEpoch = { [log] record in
                 bar.finish()
                 log(TrainingRun.describe(record))
+                tensorBoard?.epoch(record)
             }
             trainer.onCommunication = { [log] allreduce, exposed, buckets in
                 log(String(format: "allreduce: %.1f ms a step in %d buckets, %.1f ms of it not hidden by backward", allreduce * 1000, buckets, exposed * 1000))
             }
-=======
-        let monitor = ActivationMonitor(model.activations)
-        trainer.activationMonitor = monitor
-        let tensorBoard = TensorBoardLog.isEnabled
-            ? try TensorBoardLog(folder: c.output, model: model, monitor: monitor, warn: log) : nil
-        let bar = ProgressBar(label: "train", unit: "samples")
-        trainer.onStep = { step in
-            bar.update(done: step.epochSamplesDone, total: step.epochSamples,
-                       detail: String(format: "epoch %d loss %.4f", step.epoch, step.epochMeanLoss))
-            tensorBoard?.step(step)
-        }
-        trainer.onEpoch = { [log] record in
-            bar.finish()
-            log(TrainingRun.describe(record))
-            tensorBoard?.epoch(record)
->>>>>>> tb
         }
         try trainer.run(epochs: c.epochs, train: splits.train, validation: splits.validation, test: c.testEachEpoch ? splits.test : nil)
         if trainer.stoppedEarly {

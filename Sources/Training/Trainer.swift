@@ -198,28 +198,22 @@ package final class Trainer {
                 let right = (0..<batch.count).count { n in
                     argmax(logits.pointer + n * model.classes, count: model.classes) == Int(batch.labels[n])
                 }
-<<<<<<< HEAD
+                correct += right
                 synchronize(localCount: batch.count, globalCount: globalCount) { finished in
                     _ = model.backward(dLogits, afterEachLayer: finished)
                 }
-                optimizer.step(parameters, learningRate: schedule.rate(epoch: epoch, step: step))
-=======
-                correct += right
-                _ = model.backward(dLogits)
                 let stepRate = schedule.rate(epoch: epoch, step: step)
                 optimizer.step(parameters, learningRate: stepRate)
->>>>>>> tb
                 weightAverage?.update(parameters, step: step)
                 step += 1
                 lossSum += Double(loss) * Double(batch.count)
                 seen += batch.count
-<<<<<<< HEAD
-                if communicator.isLeader { onBatch?(globalSeen, order.count, lossSum / Double(seen)) }
-=======
-                onStep?(StepRecord(epoch: epoch + 1, step: step, learningRate: Double(stepRate), loss: Double(loss),
-                                   accuracy: Double(right) / Double(batch.count), samples: batch.count,
-                                   epochSamplesDone: seen, epochSamples: order.count, epochMeanLoss: lossSum / Double(seen)))
->>>>>>> tb
+                if communicator.isLeader {
+                    // This rank's loss and accuracy; the progress counts the whole global batch.
+                    onStep?(StepRecord(epoch: epoch + 1, step: step, learningRate: Double(stepRate), loss: Double(loss),
+                                       accuracy: Double(right) / Double(batch.count), samples: globalCount,
+                                       epochSamplesDone: globalSeen, epochSamples: order.count, epochMeanLoss: lossSum / Double(seen)))
+                }
             }
             let seconds = Date().timeIntervalSince(started)
             let totals = communicator.sum([lossSum, Double(correct), Double(seen)], "allreduce of the epoch's loss and accuracy")
@@ -230,17 +224,15 @@ package final class Trainer {
             // Evaluation, batch-norm statistics and checkpoints are of the averaged weights.
             weightAverage?.exchange(parameters)
             recalibrateBatchNorm(train, order: order)
-<<<<<<< HEAD
             communicator.averageBuffers(model)
-            let validationAccuracy = validation.map { evaluate(model, on: $0, batchSize: batchSize, communicator: communicator).accuracy }
+            // With several ranks the monitor watches rank 0's share of the validation split.
+            let validationAccuracy = validation.map {
+                evaluate(model, on: $0, batchSize: batchSize, communicator: communicator, monitor: activationMonitor).accuracy
+            }
             let testAccuracy = test.map { evaluate(model, on: $0, batchSize: batchSize, communicator: communicator).accuracy }
-=======
-            let validationAccuracy = validation.map { evaluate(model, on: $0, batchSize: batchSize, monitor: activationMonitor).accuracy }
-            let testAccuracy = test.map { evaluate(model, on: $0, batchSize: batchSize).accuracy }
             let deadUnits = validation == nil ? nil : activationMonitor.map { monitor in
                 Dictionary(uniqueKeysWithValues: monitor.deadFractions.map { ($0.name, $0.fraction) })
             }
->>>>>>> tb
             epochsDone += 1
             let record = EpochRecord(epoch: epochsDone, step: step, learningRate: Double(rate),
                                      trainLoss: lossSum / Double(max(seen, 1)), trainAccuracy: Double(correct) / Double(max(seen, 1)),
@@ -253,16 +245,10 @@ package final class Trainer {
             let progress = progressMetadata()
             let state = TrainingState(optimizer: optimizer, extra: weightAverage?.trainedWeights ?? [],
                                       metadata: progress.filter { ["epochs_done", "step"].contains($0.key) })
-<<<<<<< HEAD
             if communicator.isLeader {
                 try files.save(Checkpoint(model: model, metadata: progress), state: state, isBest: improved,
                                writeMetrics: writeHistory, reached: onCheckpointFile)
             }
-            weightAverage?.exchange(parameters)
-=======
-            try files.save(Checkpoint(model: model, metadata: progress), state: state, isBest: improved,
-                           writeMetrics: writeHistory, reached: onCheckpointFile)
->>>>>>> tb
             onEpoch?(record)
             weightAverage?.exchange(parameters)
             stoppedEarly = earlyStopReached(validation: validation)

@@ -16,20 +16,14 @@ struct Run {
     var error: String
 }
 
-<<<<<<< HEAD
-/// Runs the CLI with `arguments`, `input` as its standard input; output and errors go through
-/// files, so a chatty process can never block on a full pipe.
-func convrelu(_ arguments: [String], input: Data = Data()) throws -> Run {
-    try run(convreluBinary, arguments, input: input)
-}
-
-/// Runs `executable` with `arguments` (see `convrelu`).
-func run(_ executable: String, _ arguments: [String], input: Data = Data()) throws -> Run {
-=======
 /// Runs the CLI with `arguments`, `input` as its standard input and `environment` added to
 /// this process's; output and errors go through files, so a chatty process can never block on a full pipe.
 func convrelu(_ arguments: [String], input: Data = Data(), environment: [String: String] = [:]) throws -> Run {
->>>>>>> tb
+    try run(convreluBinary, arguments, input: input, environment: environment)
+}
+
+/// Runs `executable` with `arguments` (see `convrelu`).
+func run(_ executable: String, _ arguments: [String], input: Data = Data(), environment: [String: String] = [:]) throws -> Run {
     let folder = try TemporaryFolder(prefix: "convrelu-cli")
     let (inPath, outPath, errPath) = (folder.path + "/in", folder.path + "/out", folder.path + "/err")
     try input.write(to: URL(fileURLWithPath: inPath))
