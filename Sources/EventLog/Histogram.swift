@@ -11,8 +11,9 @@ package struct Histogram: Sendable, Equatable {
     package var upperEdges: [Double]
     package var counts: [Double]
 
-    /// nil for no values, or any that is not finite (a histogram cannot place them).
-    package init?<Values: Collection>(_ values: Values, buckets: Int = 30) where Values.Element == Float {
+    /// nil for no values, or any that is not finite (a histogram cannot place them). An array,
+    /// not any collection: a generic loop called from another module may run unspecialised.
+    package init?(_ values: [Float], buckets: Int = 30) {
         precondition(buckets >= 1, "Histogram: \(buckets) buckets")
         guard values.allSatisfy(\.isFinite), let low = values.min().map(Double.init), let high = values.max().map(Double.init) else {
             return nil

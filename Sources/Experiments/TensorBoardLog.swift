@@ -25,6 +25,10 @@ final class TensorBoardLog {
     private var pending = (samples: 0, loss: 0.0, correct: 0.0, seconds: 0.0)
     /// The end of the last step, or of the last epoch's evaluation and checkpoints.
     private var lastStepEnd = Date()
+    /// Time spent in this logger and in the training steps it saw: its share of a step is what
+    /// logging costs training (reported at the end of a run, and by bench/tensorboard_overhead.sh).
+    private(set) var loggingSeconds = 0.0
+    private(set) var trainingSeconds = 0.0
 
     init(folder: String, model: Classifier, monitor: ActivationMonitor, warn: @escaping (String) -> Void) throws {
         writer = try EventFileWriter(folder: folder)
@@ -36,11 +40,13 @@ final class TensorBoardLog {
     /// Points fall on the multiples of `stepsPerPoint`, so a resumed run's curve continues the first's.
     func step(_ r: StepRecord) {
         let now = Date()
+        defer { loggingSeconds += Date().timeIntervalSince(now) }
+        trainingSeconds += now.timeIntervalSince(lastStepEnd)
         pending.samples += r.samples
         pending.loss += r.loss * Double(r.samples)
         pending.correct += r.accuracy * Double(r.samples)
         pending.seconds += now.timeIntervalSince(lastStepEnd)
-        lastStepEnd = now
+        defer { lastStepEnd = Date() }
         guard r.step % TensorBoardLog.stepsPerPoint == 0 else { return }
         let n = Double(pending.samples)
         write { try $0.add(scalars: [("train/loss", pending.loss / n), ("train/accuracy", pending.correct / n),
@@ -51,18 +57,28 @@ final class TensorBoardLog {
     }
 
     func epoch(_ r: EpochRecord) {
+        let start = Date()
+        defer {
+            lastStepEnd = Date()
+            loggingSeconds += lastStepEnd.timeIntervalSince(start)
+        }
         var scalars: [(tag: String, value: Double)] = [("epoch/train_loss", r.trainLoss), ("epoch/train_accuracy", r.trainAccuracy),
                                                        ("epoch/samples_per_second", r.samplesPerSecond)]
         if let v = r.validationAccuracy { scalars.append(("validation/accuracy", v)) }
         if let t = r.testAccuracy { scalars.append(("test/accuracy", t)) }
         scalars += monitor.deadFractions.map { ("dead_units/\($0.name)", $0.fraction) }
-        var histograms = thresholds.compactMap { p in Histogram(p.parameter.value.buffer).map { ("theta/\(p.name)", $0) } }
+        var histograms = thresholds.compactMap { p in Histogram(p.parameter.value.array).map { ("theta/\(p.name)", $0) } }
         histograms += monitor.probes.compactMap { name, probe in Histogram(probe.samples).map { ("activation_input/\(name)", $0) } }
         write {
             try $0.add(scalars: scalars, step: r.step)
             try $0.add(histograms: histograms, step: r.step)
         }
-        lastStepEnd = Date()
+    }
+
+    /// One line on what the logging cost: its time against the training steps' time.
+    var costSummary: String {
+        String(format: "TensorBoard log: %.1f ms in all, %.3f%% of the %.0f s of training steps", loggingSeconds * 1000,
+               100 * loggingSeconds / max(trainingSeconds, 1e-9), trainingSeconds)
     }
 
     private func write(_ body: (EventFileWriter) throws -> Void) {

@@ -128,6 +128,7 @@ package final class TrainingRun {
             }
         }
         try trainer.run(epochs: c.epochs, train: splits.train, validation: splits.validation, test: c.testEachEpoch ? splits.test : nil)
+        if let tensorBoard { log(tensorBoard.costSummary) }
         if trainer.stoppedEarly {
             log("early stopping: no validation improvement for \(c.earlyStoppingPatience ?? 0) epochs")
         }
