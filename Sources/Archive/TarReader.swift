@@ -39,6 +39,12 @@ package final class TarReader {
         self.init(source: try file.startsWithGzipMagic() ? GzipReader(source: file) : file)
     }
 
+    /// Reads a tar archive held in memory, gzip-compressed or not, as `init(path:)` reads a file.
+    package convenience init(bytes: [UInt8], sourceName: String) {
+        let memory = MemoryReader(bytes, sourceName: sourceName)
+        self.init(source: bytes.starts(with: gzipMagic) ? GzipReader(source: memory) : memory)
+    }
+
     /// Moves to the next regular file and returns it, or nil at the end of the archive.
     /// Whatever was left unread of the previous file is skipped.
     package func nextFile() throws -> TarEntry? {

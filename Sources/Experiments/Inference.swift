@@ -77,17 +77,28 @@ package enum Evaluator {
 
 /// Classifies one sentence at a time with a text checkpoint, for `convrelu classify`.
 package final class SentenceClassifier {
-    let run: RestoredRun
+    let model: Classifier
     let encoder: TextEncoder
     let classNames: [String]
     private let input: Tensor
     private let probabilities: Tensor
 
-    package init(checkpointPath: String) throws {
-        run = try RestoredRun(checkpointPath: checkpointPath)
-        guard case .text(let data) = run.configuration.workload else {
-            throw ConfigError(file: checkpointPath, key: "task", message: "classify needs a text model")
+    package convenience init(checkpointPath: String) throws {
+        let run = try RestoredRun(checkpointPath: checkpointPath)
+        try self.init(configuration: run.configuration, model: run.model, source: checkpointPath)
+    }
+
+    /// The untrained model that `configuration` describes. The fuzz target of classify's line
+    /// handling uses it: what a line goes through does not depend on the weights.
+    package convenience init(untrained configuration: RunConfiguration) throws {
+        try self.init(configuration: configuration, model: configuration.makeModel(), source: configuration.file)
+    }
+
+    private init(configuration: RunConfiguration, model: Classifier, source: String) throws {
+        guard case .text(let data) = configuration.workload else {
+            throw ConfigError(file: source, key: "task", message: "classify needs a text model")
         }
+        self.model = model
         encoder = try TextEncoder(settings: data.settings)
         classNames = data.dataset.classNames
         input = Tensor(shape: [1, data.length])
@@ -118,7 +129,7 @@ package final class SentenceClassifier {
             return Prediction(label: -1, name: "", probabilities: [], error: "\(error)")
         }
         encodeColumns(columns, count: columns.count, into: input.pointer)
-        let logits = run.model.forward(input, .inference)
+        let logits = model.forward(input, .inference)
         softmax(logits.pointer, classes: logits.count, into: probabilities.pointer)
         guard probabilities.array.allSatisfy(\.isFinite) else {
             return Prediction(label: -1, name: "", probabilities: [], error: "the model gave non-finite outputs")

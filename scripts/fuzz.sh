@@ -1,0 +1,57 @@
+#!/usr/bin/env bash
+# Builds the libFuzzer targets (with AddressSanitizer) and fuzzes them.
+#
+#   scripts/fuzz.sh build                      build .build-fuzz/release/convrelu-fuzz
+#   scripts/fuzz.sh run <target> [runs] [args] fuzz one target, starting from Fuzz/corpus/<target>
+#   scripts/fuzz.sh all [runs]                 every target in turn
+#
+# runs defaults to 1000000. New inputs go to a scratch corpus under .build-fuzz/corpus/<target>
+# (the committed seeds stay as they are); a crash, leak, hang (>10 s) or a process above 512 MB
+# writes its input to Fuzz/crashers/<target>/ and stops the run with a non-zero status.
+# Extra args go to libFuzzer (e.g. -max_total_time=60). The log is .build-fuzz/logs/<target>.log.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+source scripts/blas-env.sh
+targets=(checkpoint text-csv text-classes archive cifar config classify)
+binary=.build-fuzz/release/convrelu-fuzz
+
+build() {
+  # A separate scratch path: the instrumented objects never mix with the ordinary build. The
+  # coverage flags are those of -sanitize=fuzzer; that flag itself would also link libFuzzer's
+  # main(), which clashes with the command's own (SwiftPM links every executable's main under
+  # another name), so libFuzzer comes without it and the command calls LLVMFuzzerRunDriver.
+  local toolchain fuzzer
+  toolchain=$(dirname "$(dirname "$(readlink -f "$(command -v swiftc)")")")
+  fuzzer=$(ls "$toolchain"/lib/clang/*/lib/linux/libclang_rt.fuzzer_no_main-x86_64.a | head -1)
+  swift build -c release --scratch-path .build-fuzz --product convrelu-fuzz \
+    -Xswiftc -sanitize=address -Xswiftc -sanitize-coverage=edge,inline-8bit-counters,pc-table,trace-cmp \
+    -Xswiftc -D -Xswiftc FUZZING -Xlinker "$fuzzer" -Xlinker -lstdc++
+}
+
+# The largest input per target: a few CIFAR records, a small archive; text and JSON stay short.
+max_len() {
+  case "$1" in
+    cifar) echo 16384 ;;
+    archive|checkpoint) echo 8192 ;;
+    *) echo 4096 ;;
+  esac
+}
+
+run() {
+  local target=$1 runs=${2:-1000000}
+  shift $(( $# < 2 ? $# : 2 ))
+  [ -x "$binary" ] || build
+  mkdir -p ".build-fuzz/corpus/$target" ".build-fuzz/logs" "Fuzz/crashers/$target"
+  # Swift's own crash reporter would wait on a crashed process that libFuzzer handles itself.
+  SWIFT_BACKTRACE=enable=no /usr/bin/time -v "$binary" fuzz "$target" \
+    -runs="$runs" -rss_limit_mb=512 -timeout=10 -max_len="$(max_len "$target")" -print_final_stats=1 \
+    -artifact_prefix="Fuzz/crashers/$target/" "$@" ".build-fuzz/corpus/$target" "Fuzz/corpus/$target" \
+    2>&1 | tee ".build-fuzz/logs/$target.log"
+}
+
+case "${1:-}" in
+  build) build ;;
+  run) shift; run "$@" ;;
+  all) for target in "${targets[@]}"; do run "$target" "${2:-1000000}"; done ;;
+  *) echo "usage: scripts/fuzz.sh build | run <target> [runs] [libFuzzer args] | all [runs]" >&2; exit 2 ;;
+esac
