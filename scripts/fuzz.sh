@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Builds the libFuzzer targets (with AddressSanitizer) and fuzzes them.
 #
+#   scripts/fuzz.sh replay                     replay Fuzz/corpus and Fuzz/crashers (plain build; CI)
 #   scripts/fuzz.sh build                      build .build-fuzz/release/convrelu-fuzz
 #   scripts/fuzz.sh run <target> [runs] [args] fuzz one target, starting from Fuzz/corpus/<target>
 #   scripts/fuzz.sh all [runs]                 every target in turn
@@ -29,11 +30,21 @@ build() {
 }
 
 # The largest input per target: a few CIFAR records, a small archive; text and JSON stay short.
+# classify's inputs stay a few lines long, since every line runs the model (longer lines are cut
+# to the model's 130 columns anyway).
 max_len() {
   case "$1" in
     cifar) echo 16384 ;;
     archive|checkpoint) echo 8192 ;;
+    classify) echo 256 ;;
     *) echo 4096 ;;
+  esac
+}
+
+# JSON targets start from the tokens and keys of configs and safetensors headers.
+dictionary() {
+  case "$1" in
+    config|checkpoint) echo "-dict=Fuzz/dictionaries/json.dict" ;;
   esac
 }
 
@@ -44,14 +55,26 @@ run() {
   mkdir -p ".build-fuzz/corpus/$target" ".build-fuzz/logs" "Fuzz/crashers/$target"
   # Swift's own crash reporter would wait on a crashed process that libFuzzer handles itself.
   SWIFT_BACKTRACE=enable=no /usr/bin/time -v "$binary" fuzz "$target" \
-    -runs="$runs" -rss_limit_mb=512 -timeout=10 -max_len="$(max_len "$target")" -print_final_stats=1 \
+    -runs="$runs" -rss_limit_mb=512 -timeout=10 -max_len="$(max_len "$target")" -print_final_stats=1 $(dictionary "$target") \
     -artifact_prefix="Fuzz/crashers/$target/" "$@" ".build-fuzz/corpus/$target" "Fuzz/corpus/$target" \
     2>&1 | tee ".build-fuzz/logs/$target.log"
 }
 
+# Every committed seed and crasher through its target in the ordinary release build (CI).
+# `swift test -c release` builds the command too; otherwise it is built here.
+replay() {
+  [ -x .build/release/convrelu-fuzz ] || swift build -c release --product convrelu-fuzz
+  local target
+  for target in "${targets[@]}"; do
+    .build/release/convrelu-fuzz replay "$target" "Fuzz/corpus/$target" $(ls -d "Fuzz/crashers/$target" 2>/dev/null) \
+      | awk -v t="$target" '{ n++ } / accepted$/ { a++ } END { printf "%-13s %d inputs, %d accepted, the rest rejected cleanly\n", t, n, a }'
+  done
+}
+
 case "${1:-}" in
   build) build ;;
+  replay) replay ;;
   run) shift; run "$@" ;;
   all) for target in "${targets[@]}"; do run "$target" "${2:-1000000}"; done ;;
-  *) echo "usage: scripts/fuzz.sh build | run <target> [runs] [libFuzzer args] | all [runs]" >&2; exit 2 ;;
+  *) echo "usage: scripts/fuzz.sh replay | build | run <target> [runs] [libFuzzer args] | all [runs]" >&2; exit 2 ;;
 esac

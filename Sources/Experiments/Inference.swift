@@ -111,6 +111,11 @@ package final class SentenceClassifier {
         package var probabilities: [Float]
         package var error: String?
 
+        /// The answer for a line the encoder rejects.
+        package static func rejected(_ error: Error) -> Prediction {
+            Prediction(label: -1, name: "", probabilities: [], error: "\(error)")
+        }
+
         package func formatted(json: Bool) -> String {
             if json {
                 let object: [String: Any] = error.map { ["error": $0] }
@@ -122,12 +127,14 @@ package final class SentenceClassifier {
         }
     }
 
+    /// The model's input columns for one line. Everything of classify that depends on the
+    /// line's bytes happens here; the model always sees a tensor of one shape.
+    package func columns(for line: String) throws -> [UInt8] { try encoder.encode(fields: [line]) }
+
     /// The model's answer for one line; a line the encoder rejects gets an error, never a crash.
     package func classify(_ line: String) -> Prediction {
         let columns: [UInt8]
-        do { columns = try encoder.encode(fields: [line]) } catch {
-            return Prediction(label: -1, name: "", probabilities: [], error: "\(error)")
-        }
+        do { columns = try self.columns(for: line) } catch { return .rejected(error) }
         encodeColumns(columns, count: columns.count, into: input.pointer)
         let logits = model.forward(input, .inference)
         softmax(logits.pointer, classes: logits.count, into: probabilities.pointer)
