@@ -16,7 +16,14 @@ struct FuzzCommand {
         """
 
     static func main() {
-        let arguments = Array(CommandLine.arguments.dropFirst())
+        var arguments = Array(CommandLine.arguments.dropFirst())
+        #if FUZZING
+        // libFuzzer runs the binary again for -merge, -fork and -jobs, with its own arguments
+        // only: the target travels in the environment.
+        if arguments.first != "fuzz", let target = ProcessInfo.processInfo.environment[targetVariable] {
+            arguments = ["fuzz", target] + arguments
+        }
+        #endif
         guard arguments.count >= 2, ["replay", "fuzz"].contains(arguments[0]) else { fail(usage) }
         guard let target = FuzzTarget(rawValue: arguments[1]) else { fail("unknown target '\(arguments[1])'\n" + usage) }
         let harness: FuzzHarness
@@ -24,6 +31,7 @@ struct FuzzCommand {
         let rest = Array(arguments.dropFirst(2))
         if arguments[0] == "fuzz" {
             #if FUZZING
+            setenv(targetVariable, target.rawValue, 1)
             exit(runLibFuzzer(harness, arguments: [CommandLine.arguments[0]] + rest))
             #else
             fail("this build has no fuzzer: build it with scripts/fuzz.sh build")
@@ -52,6 +60,9 @@ struct FuzzCommand {
             return FileManager.default.fileExists(atPath: $0, isDirectory: &isSubfolder) && !isSubfolder.boolValue
         }
     }
+
+    /// Names the target for the processes libFuzzer starts itself.
+    static let targetVariable = "CONVRELU_FUZZ_TARGET"
 
     static func fail(_ message: String) -> Never {
         FileHandle.standardError.write(Data((message + "\n").utf8))
