@@ -5,6 +5,7 @@
 #   scripts/fuzz.sh build                      build .build-fuzz/release/convrelu-fuzz
 #   scripts/fuzz.sh run <target> [runs] [args] fuzz one target, starting from Fuzz/corpus/<target>
 #   scripts/fuzz.sh all [runs]                 every target in turn
+#   scripts/fuzz.sh short [seconds]            build, then every target for 30 s (CI)
 #
 # runs defaults to 1000000. New inputs go to a scratch corpus under .build-fuzz/corpus/<target>
 # (the committed seeds stay as they are); a crash, leak, hang (>10 s) or a process above 512 MB
@@ -76,5 +77,7 @@ case "${1:-}" in
   replay) replay ;;
   run) shift; run "$@" ;;
   all) for target in "${targets[@]}"; do run "$target" "${2:-1000000}"; done ;;
-  *) echo "usage: scripts/fuzz.sh replay | build | run <target> [runs] [libFuzzer args] | all [runs]" >&2; exit 2 ;;
+  # CI: a short run of every target, ${2:-30} seconds each.
+  short) build; for target in "${targets[@]}"; do run "$target" 1000000000 -max_total_time="${2:-30}" | tail -3; done ;;
+  *) echo "usage: scripts/fuzz.sh replay | build | run <target> [runs] [libFuzzer args] | all [runs] | short [seconds]" >&2; exit 2 ;;
 esac
