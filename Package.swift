@@ -7,6 +7,7 @@ let package = Package(
     platforms: [.macOS(.v13)],
     products: [
         .executable(name: "convrelu", targets: ["convrelu"]),
+        .executable(name: "convrelu-fuzz", targets: ["convrelu-fuzz"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
@@ -52,6 +53,11 @@ let package = Package(
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
 
+        // Fuzz targets for the parsers of untrusted input: replays saved inputs in a plain build,
+        // libFuzzer's entry points with `-D FUZZING` (scripts/fuzz.sh).
+        .executableTarget(name: "convrelu-fuzz", dependencies: ["Tensor", "Archive", "TextData", "ImageData", "Training", "Experiments"],
+                          path: "Sources/Fuzz"),
+
         .testTarget(name: "TensorTests", dependencies: ["TestSupport", "Tensor"]),
         .testTarget(name: "KernelsTests", dependencies: ["TestSupport", "Tensor", "Kernels", "CKernels"]),
         .testTarget(name: "NNTests", dependencies: ["TestSupport", "Tensor", "Kernels", "NN"]),
@@ -63,5 +69,6 @@ let package = Package(
         .testTarget(name: "EventLogTests", dependencies: ["EventLog"]),
         .testTarget(name: "ExperimentsTests", dependencies: ["TestSupport", "Models", "Training", "Experiments"]),
         .testTarget(name: "CLITests", dependencies: ["TestSupport", "Tensor", "convrelu"]),
+        .testTarget(name: "FuzzTests", dependencies: ["TestSupport", "convrelu-fuzz"]),
     ]
 )

@@ -87,17 +87,28 @@ package enum Evaluator {
 
 /// Classifies one sentence at a time with a text checkpoint, for `convrelu classify`.
 package final class SentenceClassifier {
-    let run: RestoredRun
+    let model: Classifier
     let encoder: TextEncoder
     let classNames: [String]
     private let input: Tensor
     private let probabilities: Tensor
 
-    package init(checkpointPath: String) throws {
-        run = try RestoredRun(checkpointPath: checkpointPath)
-        guard case .text(let data) = run.configuration.workload else {
-            throw ConfigError(file: checkpointPath, key: "task", message: "classify needs a text model")
+    package convenience init(checkpointPath: String) throws {
+        let run = try RestoredRun(checkpointPath: checkpointPath)
+        try self.init(configuration: run.configuration, model: run.model, source: checkpointPath)
+    }
+
+    /// The untrained model that `configuration` describes. The fuzz target of classify's line
+    /// handling uses it: what a line goes through does not depend on the weights.
+    package convenience init(untrained configuration: RunConfiguration) throws {
+        try self.init(configuration: configuration, model: configuration.makeModel(), source: configuration.file)
+    }
+
+    private init(configuration: RunConfiguration, model: Classifier, source: String) throws {
+        guard case .text(let data) = configuration.workload else {
+            throw ConfigError(file: source, key: "task", message: "classify needs a text model")
         }
+        self.model = model
         encoder = try TextEncoder(settings: data.settings)
         classNames = data.dataset.classNames
         input = Tensor(shape: [1, data.length])
@@ -110,6 +121,11 @@ package final class SentenceClassifier {
         package var probabilities: [Float]
         package var error: String?
 
+        /// The answer for a line the encoder rejects.
+        package static func rejected(_ error: Error) -> Prediction {
+            Prediction(label: -1, name: "", probabilities: [], error: "\(error)")
+        }
+
         package func formatted(json: Bool) -> String {
             if json {
                 let object: [String: Any] = error.map { ["error": $0] }
@@ -121,14 +137,16 @@ package final class SentenceClassifier {
         }
     }
 
+    /// The model's input columns for one line. Everything of classify that depends on the
+    /// line's bytes happens here; the model always sees a tensor of one shape.
+    package func columns(for line: String) throws -> [UInt8] { try encoder.encode(fields: [line]) }
+
     /// The model's answer for one line; a line the encoder rejects gets an error, never a crash.
     package func classify(_ line: String) -> Prediction {
         let columns: [UInt8]
-        do { columns = try encoder.encode(fields: [line]) } catch {
-            return Prediction(label: -1, name: "", probabilities: [], error: "\(error)")
-        }
+        do { columns = try self.columns(for: line) } catch { return .rejected(error) }
         encodeColumns(columns, count: columns.count, into: input.pointer)
-        let logits = run.model.forward(input, .inference)
+        let logits = model.forward(input, .inference)
         softmax(logits.pointer, classes: logits.count, into: probabilities.pointer)
         guard probabilities.array.allSatisfy(\.isFinite) else {
             return Prediction(label: -1, name: "", probabilities: [], error: "the model gave non-finite outputs")
