@@ -109,9 +109,10 @@ package final class TrainingRun {
         }
         let monitor = ActivationMonitor(model.activations)
         trainer.activationMonitor = monitor
+        // Only rank 0 writes files and progress.
+        let tensorBoard = communicator.isLeader && TensorBoardLog.isEnabled
+            ? try TensorBoardLog(folder: c.output, model: model, monitor: monitor, warn: log) : nil
         if communicator.isLeader {
-            let tensorBoard = TensorBoardLog.isEnabled
-                ? try TensorBoardLog(folder: c.output, model: model, monitor: monitor, warn: log) : nil
             let bar = ProgressBar(label: "train", unit: "samples")
             trainer.onStep = { step in
                 bar.update(done: step.epochSamplesDone, total: step.epochSamples,

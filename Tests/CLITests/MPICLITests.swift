@@ -10,7 +10,10 @@ let mpirunPath: String? = ["/usr/bin/mpirun", "/usr/local/bin/mpirun"].first { F
 /// --allow-run-as-root; --oversubscribe allows more ranks than cores. `environment` goes to every rank.
 func mpirun(ranks: Int, _ arguments: [String], environment: [String: String] = [:]) throws -> Run {
     let exported = environment.sorted { $0.key < $1.key }.flatMap { ["-x", "\($0.key)=\($0.value)"] }
-    return try run(mpirunPath!, ["--allow-run-as-root", "--oversubscribe", "-np", String(ranks)] + exported + [convreluBinary] + arguments)
+    // hwloc's GL plugin in mpirun probes X displays :0-:9, which means TCP ports 6000-6009 on
+    // localhost; a TensorBoard on its default port 6006 accepts and never answers, so mpirun hangs.
+    return try run(mpirunPath!, ["--allow-run-as-root", "--oversubscribe", "-np", String(ranks)] + exported + [convreluBinary] + arguments,
+                   environment: ["HWLOC_COMPONENTS": "-gl"])
 }
 
 /// The largest relative difference ‖a − b‖ / ‖a‖ over the tensors of two checkpoints.
