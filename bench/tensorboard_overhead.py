@@ -73,13 +73,21 @@ def main():
     print(f"the log's own time, share of the training steps: median {statistics.median(shares):.3f}% "
           f"(max {max(shares):.3f}%)")
 
+    # (workload, activation) -> {kind: [samples/s per round]}
+    speeds = {}
+    pattern = re.compile(r"^(\S+) (infer|monitored_infer)\s+(\S+)\s+batch\s+\d+\s+([0-9.]+) samples/s")
     for r in range(args.rounds):
         out = subprocess.run([args.convrelu, "bench", "--workloads", "charcnn,densenet40", "--activations", "relu,convrelu",
                               "--kinds", "infer,monitored_infer", "--steps", "3", "--warmup", "1", "--threads", str(args.threads)],
                              capture_output=True, text=True)
-        lines = [l for l in out.stdout.splitlines() if " infer" in l]
-        print(f"bench round {r + 1}:")
-        print("\n".join("  " + l for l in lines))
+        for line in out.stdout.splitlines():
+            m = pattern.match(line)
+            if m:
+                speeds.setdefault((m.group(1), m.group(3)), {}).setdefault(m.group(2), []).append(float(m.group(4)))
+    for (workload, activation), kinds in speeds.items():
+        ratios = [b / a for a, b in zip(kinds["infer"], kinds["monitored_infer"])]
+        print(f"{workload:10} {activation:9} inference samples/s with probes / without: median ratio "
+              f"{statistics.median(ratios):.3f} (rounds: {', '.join(f'{x:.3f}' for x in ratios)})")
     shutil.rmtree(work)
 
 

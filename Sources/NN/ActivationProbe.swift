@@ -68,35 +68,42 @@ package final class ActivationProbe {
             shape = (channels, size)
         }
         precondition(shape == (channels, size), "ActivationProbe: input \(x.shape) after inputs of \(shape.channels) × \(shape.size)")
-        if case .none = floor { canDie = false }
+        if case .none = floor { canDie = false } else { markLive(x, affine: affine, floor: floor) }
         for n in 0..<x.batch {
-            let sample = x.pointer + n * x.sampleStride
             for c in 0..<channels {
-                let values = sample + c * size
                 let (scale, shift) = affine.map { ($0.scale[c], $0.shift[c]) } ?? (1, 0)
-                markLive(values, count: size, scale: scale, shift: shift, unitOffset: c * size, channel: c, floor: floor)
-                keepSamples(values, count: size, scale: scale, shift: shift)
+                keepSamples(x.pointer + n * x.sampleStride + c * size, count: size, scale: scale, shift: shift)
             }
         }
     }
 
-    private func markLive(_ values: UnsafeMutablePointer<Float>, count: Int, scale: Float, shift: Float,
-                          unitOffset: Int, channel: Int, floor: Floor) {
+    /// Marks the units whose input exceeds their floor in this batch, channels in parallel (each
+    /// owns its units): a validation pass reads every activation input once more.
+    private func markLive(_ x: ChannelSlice, affine: DirectConvolution.InputAffine?, floor: Floor) {
+        let (channels, size, batch, sampleStride) = (x.channels.count, x.planeSize, x.batch, x.sampleStride)
+        let (perChannel, perUnit): ([Float], [Float]?) = switch floor {
+        case .none: ([], nil)
+        case .constant(let t): (Array(repeating: t, count: channels), nil)
+        case .perChannel(let floors): (floors, nil)
+        case .perUnit(let floors): ([], floors)
+        }
+        nonisolated(unsafe) let input = x.pointer
         live.withUnsafeMutableBufferPointer { live in
-            let live = live.baseAddress! + unitOffset
-            switch floor {
-            case .none: return
-            case .constant(let t): markAbove(values, count, scale, shift, t, live)
-            case .perChannel(let floors): markAbove(values, count, scale, shift, floors[channel], live)
-            case .perUnit(let floors):
-                for i in 0..<count where values[i] * scale + shift > floors[unitOffset + i] { live[i] = 1 }
+            nonisolated(unsafe) let live = live.baseAddress!
+            parallelFor(channels) { c in
+                let (scale, shift) = affine.map { ($0.scale[c], $0.shift[c]) } ?? (1, 0)
+                let units = live + c * size
+                for n in 0..<batch {
+                    let values = input + n * sampleStride + c * size
+                    if let perUnit {
+                        for i in 0..<size where values[i] * scale + shift > perUnit[c * size + i] { units[i] = 1 }
+                    } else {
+                        let t = perChannel[c]
+                        for i in 0..<size { units[i] |= values[i] * scale + shift > t ? 1 : 0 }
+                    }
+                }
             }
         }
-    }
-
-    private func markAbove(_ values: UnsafeMutablePointer<Float>, _ count: Int, _ scale: Float, _ shift: Float,
-                           _ floor: Float, _ live: UnsafeMutablePointer<UInt8>) {
-        for i in 0..<count { live[i] |= values[i] * scale + shift > floor ? 1 : 0 }
     }
 
     private func keepSamples(_ values: UnsafeMutablePointer<Float>, count: Int, scale: Float, shift: Float) {
