@@ -58,7 +58,8 @@ package final class TrainingRun {
     package func train(resume: Bool) throws -> Trainer {
         let c = configuration
         let settings = ResolvedSettings.json(c)
-        try RankAgreement.check(settings: "{\"resume\":\(resume),\"settings\":\(settings)}", file: c.file, communicator: communicator)
+        // The settings object with the command's --resume beside its keys.
+        try RankAgreement.check(settings: "{\"resume\":\(resume)," + settings.dropFirst(), file: c.file, communicator: communicator)
         let ranks = communicator.size
         guard c.batchSize % ranks == 0 else {
             throw ConfigError(file: c.file, key: "batch_size", message: "\(c.batchSize) does not split evenly over \(ranks) ranks "
@@ -92,6 +93,7 @@ package final class TrainingRun {
         trainer.earlyStoppingPatience = c.earlyStoppingPatience
         trainer.batchNormRecalibrationBatches = c.batchNormRecalibrationBatches
         trainer.labelSmoothing = Float(c.labelSmoothing)
+        trainer.synchronizesBatchNorm = c.syncBatchNorm
         trainer.weightAverage = c.averageDecay > 0 ? WeightAverage(decay: Float(c.averageDecay)) : nil
         if resume {
             let checkpoint = trainer.lastCheckpointPath

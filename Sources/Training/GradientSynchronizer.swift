@@ -56,7 +56,8 @@ final class GradientSynchronizer: @unchecked Sendable {
 
     init(parameters named: [NamedParameter], communicator: Communicator, bucketCapacity: Int = defaultBucketCapacity,
          overlaps: Bool = true) {
-        self.communicator = communicator
+        // Its own communicator: synchronised batch norm sums on the training thread meanwhile.
+        self.communicator = communicator.duplicate()
         self.overlaps = overlaps
         let parameters = named.map(\.parameter)
         self.parameters = parameters

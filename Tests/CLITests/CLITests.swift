@@ -22,8 +22,8 @@ func convrelu(_ arguments: [String], input: Data = Data()) throws -> Run {
     try run(convreluBinary, arguments, input: input)
 }
 
-/// Runs `executable` with `arguments` (see `convrelu`).
-func run(_ executable: String, _ arguments: [String], input: Data = Data()) throws -> Run {
+/// Runs `executable` with `arguments` (see `convrelu`), `environment` added to this process's.
+func run(_ executable: String, _ arguments: [String], input: Data = Data(), environment: [String: String] = [:]) throws -> Run {
     let folder = try TemporaryFolder(prefix: "convrelu-cli")
     let (inPath, outPath, errPath) = (folder.path + "/in", folder.path + "/out", folder.path + "/err")
     try input.write(to: URL(fileURLWithPath: inPath))
@@ -31,6 +31,7 @@ func run(_ executable: String, _ arguments: [String], input: Data = Data()) thro
     FileManager.default.createFile(atPath: errPath, contents: nil)
     let process = Process()
     process.executableURL = URL(fileURLWithPath: executable)
+    if !environment.isEmpty { process.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 } }
     process.arguments = arguments
     process.standardInput = FileHandle(forReadingAtPath: inPath)
     process.standardOutput = FileHandle(forWritingAtPath: outPath)
