@@ -3,7 +3,7 @@
 #   1. training throughput of 2 ranks × 1 thread (mpirun -np 2, each rank bound to a core)
 #      against 1 process × 2 threads, interleaved A/B, for the char-CNN and DenseNet-40;
 #   2. the gradient allreduce per step and how much of it backward hides: 2 ranks with the
-#      buckets sent during backward (default) and after it (CONVRELU_MPI_OVERLAP=0), interleaved;
+#      buckets sent during backward (CONVRELU_MPI_OVERLAP=1) and after it (the default), interleaved;
 #   3. MPI_Allreduce time by message size (convrelu bench --allreduce), for the scaling model.
 # Every figure is the second epoch's (the first warms up); results go to $OUT (default results/mpi).
 #   bench/mpi_throughput.sh [repetitions]
@@ -43,7 +43,8 @@ train() {  # train <label> <config> <threads a rank> <launcher and binary...>
   "$@" train --config "$config" --threads "$threads" > "$work/log" 2>&1 || { cat "$work/log" >&2; exit 1; }
   local rate allreduce exposed
   rate=$(sed -n 2p "$work/run/metrics.jsonl" | python3 -c 'import json,sys; print(round(json.load(sys.stdin)["samples_per_second"], 2))')
-  read -r allreduce exposed < <(grep '^allreduce:' "$work/log" | tail -1 | sed -E 's/allreduce: ([0-9.]+) ms .*, ([0-9.]+) ms of it.*/\1 \2/' || true)
+  # One process logs no allreduce line: read then finds nothing.
+  read -r allreduce exposed < <(grep '^allreduce:' "$work/log" | tail -1 | sed -E 's/allreduce: ([0-9.]+) ms .*, ([0-9.]+) ms of it.*/\1 \2/') || true
   echo "$label $rate ${allreduce:--} ${exposed:--}" | tee -a "$out/throughput.txt"
 }
 
@@ -51,9 +52,9 @@ train() {  # train <label> <config> <threads a rank> <launcher and binary...>
 echo "model setup rep samples/s allreduce_ms_per_step not_hidden_ms_per_step" | tee -a "$out/throughput.txt"
 for model in charcnn densenet40; do
   for rep in $(seq "$reps"); do
-    train "$model 2x1-overlap $rep" "$work/$model.json" 1 "${mpirun[@]}" -np 2 "$bin"
+    train "$model 2x1-overlap $rep" "$work/$model.json" 1 "${mpirun[@]}" -np 2 -x CONVRELU_MPI_OVERLAP=1 "$bin"
     train "$model 1x2 $rep" "$work/$model.json" 2 "$bin"
-    train "$model 2x1-after-backward $rep" "$work/$model.json" 1 "${mpirun[@]}" -np 2 -x CONVRELU_MPI_OVERLAP=0 "$bin"
+    train "$model 2x1-after-backward $rep" "$work/$model.json" 1 "${mpirun[@]}" -np 2 "$bin"
   done
 done
 "${mpirun[@]}" -np 2 "$bin" bench --allreduce --json "$out/allreduce.json" | tee "$out/allreduce.txt"

@@ -16,7 +16,11 @@ enum RankAgreement {
             : ResumeCheck.differences(ResumeCheck.flatten(json: leader) ?? [:], ResumeCheck.flatten(json: settings) ?? [:])
         let differs = communicator.maximum([leader == settings ? 0 : Double(communicator.rank)], "allreduce of the settings check")[0]
         guard differs > 0 else { return }
-        if leader != settings {
+        if leader == settings {
+            // The differing ranks print their keys and end the job; waiting here keeps this rank's
+            // abort from killing them before they have.
+            communicator.barrier("wait while rank \(Int(differs)) reports its settings")
+        } else {
             throw ConfigError(file: file, key: nil, message: "rank \(communicator.rank)'s settings differ from rank 0's (rank 0's → this rank's): "
                               + differences.map(\.description).joined(separator: "; ") + "; every rank of a job must train the same configuration")
         }

@@ -89,7 +89,7 @@ package final class TrainingRun {
                               metadata: ["config": c.text, "config_file": c.file, "overrides": try c.overrides.jsonText(),
                                          ResolvedSettings.metadataKey: settings],
                               communicator: communicator,
-                              overlapsCommunication: ProcessInfo.processInfo.environment[TrainingRun.overlapVariable] != "0")
+                              overlapsCommunication: ProcessInfo.processInfo.environment[TrainingRun.overlapVariable] == "1")
         trainer.earlyStoppingPatience = c.earlyStoppingPatience
         trainer.batchNormRecalibrationBatches = c.batchNormRecalibrationBatches
         trainer.labelSmoothing = Float(c.labelSmoothing)
@@ -163,7 +163,9 @@ package final class TrainingRun {
                          testAccuracy: test, testAccuracyLast: lastTest, trainAccuracyLast: last.trainAccuracy, trainSeconds: seconds)
     }
 
-    /// `0` sends the gradient buckets after backward instead of during it (for measuring the overlap).
+    /// `1` sends the gradient buckets during backward rather than after it. Not the default: with
+    /// one core a rank (mpirun binds each to one), the communication thread takes that core from
+    /// backward and training was slower (BENCHMARKS.md); with cores or a network card to spare it can pay.
     package static let overlapVariable = "CONVRELU_MPI_OVERLAP"
 
     static func describe(_ r: EpochRecord) -> String {

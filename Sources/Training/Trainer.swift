@@ -93,7 +93,7 @@ package final class Trainer {
 
     package init(model: Classifier, optimizer: Optimizer, schedule: LearningRateSchedule, batchSize: Int,
                 seed: UInt64, runFolder: String, metadata: [String: String] = [:], communicator: Communicator = .solo,
-                overlapsCommunication: Bool = true) {
+                overlapsCommunication: Bool = false) {
         self.model = model
         parameters = model.parameters
         self.optimizer = optimizer

@@ -51,7 +51,8 @@ struct MPICLITests {
         ).replacingOccurrences(of: "\"epochs\": 1", with: "\"epochs\": 2"))
         let single = try convrelu(["train", "--config", config, "--output", folder + "/one"])
         #expect(single.status == 0, "\(single.error)")
-        let two = try mpirun(ranks: 2, ["train", "--config", config, "--output", folder + "/two"])
+        // Buckets sent during backward (CONVRELU_MPI_OVERLAP=1) give the sums sent after it.
+        let two = try mpirun(ranks: 2, ["train", "--config", config, "--output", folder + "/two"], environment: ["CONVRELU_MPI_OVERLAP": "1"])
         #expect(two.status == 0, "\(two.error)")
         #expect(two.output.contains("ranks: 2"), "\(two.output)")
         // Rank 0 alone logs: one line per epoch, one summary.
@@ -87,7 +88,8 @@ struct MPICLITests {
             """)
         let single = try convrelu(["train", "--config", config, "--output", folder + "/one"])
         #expect(single.status == 0, "\(single.error)")
-        let two = try mpirun(ranks: 2, ["train", "--config", config, "--output", folder + "/two"])
+        // During backward, so that batch-norm sums and gradient buckets go out at the same time.
+        let two = try mpirun(ranks: 2, ["train", "--config", config, "--output", folder + "/two"], environment: ["CONVRELU_MPI_OVERLAP": "1"])
         #expect(two.status == 0, "\(two.error)")
         let difference = try relativeDifference(folder + "/one/last.safetensors", folder + "/two/last.safetensors")
         #expect(difference < 1e-4, "parameters of 1 and 2 ranks differ by \(difference) relative")
