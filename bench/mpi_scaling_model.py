@@ -35,26 +35,40 @@ allreduce = json.load(open(os.path.join(out, "allreduce.json")))
 local_overhead = min(r["microseconds"] for r in allreduce) * 1e-6  # smallest message: latency here
 
 bucket = 1 << 20
-print("| model | compute/step (1 node) | link | " + " | ".join(f"N={n}" for n in (2, 4, 8, 16, 32, 64)) + " |")
-print("|---|---|---|" + "---|" * 6)
-for name, (params, batch) in models.items():
-    if name not in rates:
-        continue
-    rate = sorted(rates[name])[len(rates[name]) // 2]
-    t_compute = batch / rate
-    t_backward = t_compute * 2 / 3
-    size = params * 4
+nodes = (2, 4, 8, 16, 32, 64)
+
+
+def comm_time(size, n, gbit, latency):
+    """Ring allreduce of `size` bytes in 1 MiB buckets, each bucket its own ring."""
+    bandwidth = gbit * 1e9 / 8 * 0.8
     buckets = -(-size // bucket)
-    for gbit, latency in ((10, 25e-6), (100, 10e-6)):
-        bandwidth = gbit * 1e9 / 8 * 0.8
-        cells = []
-        for n in (2, 4, 8, 16, 32, 64):
-            # latency counts per bucket: each bucket is its own ring allreduce
-            comm = buckets * 2 * (n - 1) * (latency + local_overhead) + 2 * (n - 1) / n * size / bandwidth
-            hidden = n * t_compute / (t_compute + max(0.0, comm - t_backward))
-            exposed = n * t_compute / (t_compute + comm)
-            cells.append(f"{hidden:.1f} ({exposed:.1f})")
-        print(f"| {name} | {t_compute * 1000:.0f} ms ({batch} samples) | {gbit} Gbit/s | " + " | ".join(cells) + " |")
-print()
-print(f"Cells: speed-up with backward hiding the allreduce (in brackets: allreduce after backward). "
-      f"Per-call overhead measured here: {local_overhead * 1e6:.0f} µs; 1 MiB buckets.")
+    return buckets * 2 * (n - 1) * (latency + local_overhead) + 2 * (n - 1) / n * size / bandwidth
+
+
+for title, strong in (("Weak scaling: every node keeps the config's batch (the global batch grows N-fold)", False),
+                      ("Strong scaling: the config's global batch split over N nodes (compute per node shrinks N-fold)", True)):
+    print(f"**{title}.**")
+    print()
+    print("| model | compute/step (1 node) | link | " + " | ".join(f"N={n}" for n in nodes) + " |")
+    print("|---|---|---|" + "---|" * len(nodes))
+    for name, (params, batch) in models.items():
+        if name not in rates:
+            continue
+        rate = sorted(rates[name])[len(rates[name]) // 2]
+        t_one = batch / rate
+        size = params * 4
+        for gbit, latency in ((10, 25e-6), (100, 10e-6)):
+            cells = []
+            for n in nodes:
+                t_compute = t_one / n if strong else t_one
+                t_backward = t_compute * 2 / 3
+                comm = comm_time(size, n, gbit, latency)
+                work = t_one if strong else n * t_one   # one node's time for the same samples
+                hidden = work / (t_compute + max(0.0, comm - t_backward))
+                exposed = work / (t_compute + comm)
+                cells.append(f"{hidden:.1f} ({exposed:.1f})")
+            print(f"| {name} | {t_one * 1000:.0f} ms ({batch} samples) | {gbit} Gbit/s | " + " | ".join(cells) + " |")
+    print()
+print(f"Cells: speed-up over one node with backward hiding the allreduce (in brackets: allreduce after "
+      f"backward, our default). Per-call overhead measured here: {local_overhead * 1e6:.0f} µs; 1 MiB buckets; "
+      f"{', '.join(f'{k} {v[0] / 1e6:.1f} M parameters' for k, v in models.items())}.")
