@@ -19,10 +19,12 @@ package final class Communicator: @unchecked Sendable {
     package let rank: Int
     package let size: Int
     private let usesMPI: Bool
+    /// Which of the shim's communicators: 0 is MPI_COMM_WORLD, others are copies of it.
+    private let channel: Int32
     private let watchdog: CollectiveWatchdog?
 
     /// A single process: rank 0 of 1.
-    package static let solo = Communicator(rank: 0, size: 1, usesMPI: false, timeout: nil)
+    package static let solo = Communicator(rank: 0, size: 1, usesMPI: false, channel: 0, watchdog: nil)
 
     /// The job this process belongs to, set up on first use.
     package static var world: Communicator {
@@ -36,18 +38,31 @@ package final class Communicator: @unchecked Sendable {
             return .failure(CommunicatorError(String(decoding: error.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)))
         }
         let timeout = ProcessInfo.processInfo.environment[timeoutVariable].flatMap(Double.init) ?? defaultTimeout
-        return .success(Communicator(rank: Int(mpishim_rank()), size: Int(mpishim_size()), usesMPI: true, timeout: timeout))
+        let (rank, size) = (Int(mpishim_rank()), Int(mpishim_size()))
+        return .success(Communicator(rank: rank, size: size, usesMPI: true, channel: 0,
+                                     watchdog: CollectiveWatchdog(rank: rank, size: size, timeout: timeout)))
     }()
 
     /// The environment variable that sets the time limit of a collective, in seconds.
     package static let timeoutVariable = "CONVRELU_MPI_TIMEOUT"
     package static let defaultTimeout = 300.0
 
-    private init(rank: Int, size: Int, usesMPI: Bool, timeout: Double?) {
+    private init(rank: Int, size: Int, usesMPI: Bool, channel: Int32, watchdog: CollectiveWatchdog?) {
         self.rank = rank
         self.size = size
         self.usesMPI = usesMPI
-        watchdog = usesMPI ? CollectiveWatchdog(rank: rank, size: size, timeout: timeout ?? Communicator.defaultTimeout) : nil
+        self.channel = channel
+        self.watchdog = watchdog
+    }
+
+    /// The same ranks on a communicator of their own, for collectives another thread issues
+    /// while this one may issue its own: every rank must call one communicator's collectives
+    /// in one order. A collective itself: every rank creates its copies in the same order.
+    package func duplicate() -> Communicator {
+        guard usesMPI else { return self }
+        let copy = mpishim_duplicate_world()
+        precondition(copy > 0, "Communicator: MPI_Comm_dup failed")
+        return Communicator(rank: rank, size: size, usesMPI: true, channel: copy, watchdog: watchdog)
     }
 
     /// Whether this rank writes files and progress (rank 0).
@@ -65,14 +80,14 @@ package final class Communicator: @unchecked Sendable {
     /// Sums `count` floats at `data` over all ranks, in place.
     package func sum(_ data: UnsafeMutablePointer<Float>, count: Int, _ what: @autoclosure () -> String) {
         guard isDistributed else { return }
-        run(what()) { mpishim_allreduce_sum_float(data, count) }
+        run(what()) { mpishim_allreduce_sum_float(channel, data, count) }
     }
 
     /// Sums `values` over all ranks.
     package func sum(_ values: [Double], _ what: @autoclosure () -> String) -> [Double] {
         guard isDistributed else { return values }
         var values = values
-        run(what()) { mpishim_allreduce_sum_double(&values, values.count) }
+        run(what()) { mpishim_allreduce_sum_double(channel, &values, values.count) }
         return values
     }
 
@@ -80,14 +95,14 @@ package final class Communicator: @unchecked Sendable {
     package func maximum(_ values: [Double], _ what: @autoclosure () -> String) -> [Double] {
         guard isDistributed else { return values }
         var values = values
-        run(what()) { mpishim_allreduce_max_double(&values, values.count) }
+        run(what()) { mpishim_allreduce_max_double(channel, &values, values.count) }
         return values
     }
 
     /// Copies `bytes` bytes at `data` from rank `root` to every rank.
     package func broadcast(_ data: UnsafeMutableRawPointer, bytes: Int, root: Int = 0, _ what: @autoclosure () -> String) {
         guard isDistributed else { return }
-        run(what()) { mpishim_broadcast(data, bytes, Int32(root)) }
+        run(what()) { mpishim_broadcast(channel, data, bytes, Int32(root)) }
     }
 
     /// Rank `root`'s text on every rank.
@@ -105,7 +120,7 @@ package final class Communicator: @unchecked Sendable {
     /// for rank 0 preparing the data the others then read from its cache.
     package func barrier(_ what: @autoclosure () -> String, timed: Bool = true) {
         guard isDistributed else { return }
-        run(what(), timed: timed) { mpishim_barrier() }
+        run(what(), timed: timed) { mpishim_barrier(channel) }
     }
 
     /// Ends MPI at the end of a successful command.

@@ -36,6 +36,7 @@ enum ResolvedSettings {
             "label_smoothing": c.labelSmoothing,
             "ema_decay": c.averageDecay,
             "test_each_epoch": c.testEachEpoch,
+            "sync_batch_norm": c.syncBatchNorm,
             "output": c.output,
             "init": initialization(c.initialization),
             "optimizer": optimizer(c),

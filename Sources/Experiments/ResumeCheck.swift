@@ -9,11 +9,13 @@ import Training
 ///   over the same blocks in the same order; the engine's own parallel loops split by core count,
 ///   not by this setting; and a text cache is the same bytes for any worker count (tests train
 ///   with 1 and 2 threads and compare the tensors' bits);
-/// - `output` and `data.cache`, which say where the run and the caches are, not what they hold.
+/// - `output` and `data.cache`, which say where the run and the caches are, not what they hold;
+/// - `sync_batch_norm`, which like the rank count (not a setting: a run resumes with any `mpirun
+///   -np`) decides only over how much of a batch the ranks take batch-norm statistics.
 /// Any other change (a learning rate, a batch size, `train_limit`, an activation) would continue
 /// another run from this one's weights, so it is refused, listing every difference.
 enum ResumeCheck {
-    static let changeable: Set<String> = ["epochs", "threads", "output", "data.cache"]
+    static let changeable: Set<String> = ["epochs", "threads", "output", "data.cache", "sync_batch_norm"]
 
     struct Difference: Equatable, CustomStringConvertible {
         var key: String

@@ -50,6 +50,8 @@ package struct RunConfiguration {
     /// Evaluate the test split after every epoch (accuracy curves); otherwise only once, at the
     /// end, for the checkpoint chosen on validation and for the last epoch.
     var testEachEpoch: Bool
+    /// Under mpirun: batch-norm statistics over the global batch rather than each rank's share.
+    var syncBatchNorm: Bool
     package var output: String
 
     /// Reads a config file and applies `overrides`.
@@ -125,6 +127,7 @@ package struct RunConfiguration {
         root.skip("early_stopping_patience")
         batchNormRecalibrationBatches = try root.int("bn_recalibration_batches", default: 0, range: 0...100_000)
         testEachEpoch = try root.bool("test_each_epoch", default: false)
+        syncBatchNorm = try root.bool("sync_batch_norm", default: false)
         output = try root.string("output")
     }
 

@@ -58,7 +58,8 @@ package final class TrainingRun {
     package func train(resume: Bool) throws -> Trainer {
         let c = configuration
         let settings = ResolvedSettings.json(c)
-        try RankAgreement.check(settings: "{\"resume\":\(resume),\"settings\":\(settings)}", file: c.file, communicator: communicator)
+        // The settings object with the command's --resume beside its keys.
+        try RankAgreement.check(settings: "{\"resume\":\(resume)," + settings.dropFirst(), file: c.file, communicator: communicator)
         let ranks = communicator.size
         guard c.batchSize % ranks == 0 else {
             throw ConfigError(file: c.file, key: "batch_size", message: "\(c.batchSize) does not split evenly over \(ranks) ranks "
@@ -88,10 +89,11 @@ package final class TrainingRun {
                               metadata: ["config": c.text, "config_file": c.file, "overrides": try c.overrides.jsonText(),
                                          ResolvedSettings.metadataKey: settings],
                               communicator: communicator,
-                              overlapsCommunication: ProcessInfo.processInfo.environment[TrainingRun.overlapVariable] != "0")
+                              overlapsCommunication: ProcessInfo.processInfo.environment[TrainingRun.overlapVariable] == "1")
         trainer.earlyStoppingPatience = c.earlyStoppingPatience
         trainer.batchNormRecalibrationBatches = c.batchNormRecalibrationBatches
         trainer.labelSmoothing = Float(c.labelSmoothing)
+        trainer.synchronizesBatchNorm = c.syncBatchNorm
         trainer.weightAverage = c.averageDecay > 0 ? WeightAverage(decay: Float(c.averageDecay)) : nil
         if resume {
             let checkpoint = trainer.lastCheckpointPath
@@ -170,7 +172,9 @@ package final class TrainingRun {
                          testAccuracy: test, testAccuracyLast: lastTest, trainAccuracyLast: last.trainAccuracy, trainSeconds: seconds)
     }
 
-    /// `0` sends the gradient buckets after backward instead of during it (for measuring the overlap).
+    /// `1` sends the gradient buckets during backward rather than after it. Not the default: with
+    /// one core a rank (mpirun binds each to one), the communication thread takes that core from
+    /// backward and training was slower (BENCHMARKS.md); with cores or a network card to spare it can pay.
     package static let overlapVariable = "CONVRELU_MPI_OVERLAP"
 
     static func describe(_ r: EpochRecord) -> String {

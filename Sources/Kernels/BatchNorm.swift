@@ -7,26 +7,37 @@
 /// `mean` and `inverseStd` receive the statistics used, which backward needs. Without `y` only
 /// the statistics are computed, for a consumer that applies the normalisation as it reads (a
 /// dense layer's direct convolution).
+///
+/// `sumOverReplicas` synchronises batch norm over data-parallel ranks: it sums a buffer over
+/// them in place, and the statistics become those of the global batch (channel sums and the
+/// sample count first, then the squared deviations from the global mean). Without it each
+/// channel is done in one task, whose data stays in cache between its passes.
 @inlinable
 public func batchNormForward<T: BLASFloat>(x: UnsafePointer<T>, inputStride: Int, batch: Int, channels: Int, size: Int,
                                            gamma: UnsafePointer<T>, beta: UnsafePointer<T>,
                                            runningMean: UnsafeMutablePointer<T>, runningVar: UnsafeMutablePointer<T>,
                                            training: Bool, momentum: T, epsilon: T,
                                            mean: UnsafeMutablePointer<T>, inverseStd: UnsafeMutablePointer<T>,
-                                           y: UnsafeMutablePointer<T>?) {
-    let m = T(batch * size)
+                                           y: UnsafeMutablePointer<T>?,
+                                           sumOverReplicas: ((UnsafeMutablePointer<T>, Int) -> Void)? = nil) {
     nonisolated(unsafe) let runningMean = runningMean, runningVar = runningVar, mean = mean, inverseStd = inverseStd, y = y
-    parallelFor(channels) { c in
-        var mu: T, variance: T
+    func channelSum(_ c: Int) -> T {
+        var s: T = 0
+        for n in 0..<batch { s += sum(x + n * inputStride + c * size, count: size) }
+        return s
+    }
+    func squaredDeviations(_ c: Int, from mu: T) -> T {
+        var v: T = 0
+        for n in 0..<batch { v += sumOfSquaredDeviations(x + n * inputStride + c * size, mean: mu, count: size) }
+        return v
+    }
+    /// Channel c given its statistics over m values (training) or the running ones.
+    func normalize(_ c: Int, mu: T, squaredDeviations v: T, m: T) {
+        var mu = mu, variance: T
         if training {
-            var s: T = 0
-            for n in 0..<batch { s += sum(x + n * inputStride + c * size, count: size) }
-            mu = s / m
-            var v: T = 0
-            for n in 0..<batch { v += sumOfSquaredDeviations(x + n * inputStride + c * size, mean: mu, count: size) }
             variance = v / m
             runningMean[c] = (1 - momentum) * runningMean[c] + momentum * mu
-            let unbiased = batch * size > 1 ? v / (m - 1) : variance
+            let unbiased = m > 1 ? v / (m - 1) : variance
             runningVar[c] = (1 - momentum) * runningVar[c] + momentum * unbiased
         } else {
             mu = runningMean[c]
@@ -43,30 +54,54 @@ public func batchNormForward<T: BLASFloat>(x: UnsafePointer<T>, inputStride: Int
             for i in 0..<size { yc[i] = (xc[i] - mu) * scale + shift }
         }
     }
+    guard training, let sumOverReplicas else {
+        let m = T(batch * size)
+        parallelFor(channels) { c in
+            guard training else { return normalize(c, mu: 0, squaredDeviations: 0, m: m) }
+            let mu = channelSum(c) / m
+            normalize(c, mu: mu, squaredDeviations: squaredDeviations(c, from: mu), m: m)
+        }
+        return
+    }
+    let sums = UnsafeMutablePointer<T>.allocate(capacity: channels + 1)
+    defer { sums.deallocate() }
+    nonisolated(unsafe) let shared = sums
+    parallelFor(channels) { c in shared[c] = channelSum(c) }
+    sums[channels] = T(batch * size)
+    sumOverReplicas(sums, channels + 1)
+    let m = sums[channels]
+    for c in 0..<channels { mean[c] = sums[c] / m }
+    parallelFor(channels) { c in shared[c] = squaredDeviations(c, from: mean[c]) }
+    sumOverReplicas(sums, channels)
+    parallelFor(channels) { c in normalize(c, mu: mean[c], squaredDeviations: shared[c], m: m) }
 }
 
 /// Accumulates dγ, dβ and dx (dx samples `dxStride` apart). In training mode the gradient
-/// flows through the batch statistics as well.
+/// flows through the batch statistics as well; with `sumOverReplicas` (synchronised batch norm,
+/// see `batchNormForward`) through those of the global batch, whose sums of dy and dy·x̂ over
+/// all ranks it takes. dγ and dβ stay this rank's own, as every parameter gradient is, until
+/// the gradient allreduce. (Like PyTorch's SyncBatchNorm, this assumes the ranks' shares of a
+/// batch are equal, so their losses weigh the same.)
 @inlinable
 public func batchNormBackward<T: BLASFloat>(x: UnsafePointer<T>, inputStride: Int, batch: Int, channels: Int, size: Int,
                                             gamma: UnsafePointer<T>, mean: UnsafePointer<T>, inverseStd: UnsafePointer<T>,
                                             training: Bool, dy: UnsafePointer<T>,
                                             dx: UnsafeMutablePointer<T>?, dxStride: Int,
-                                            dGamma: UnsafeMutablePointer<T>, dBeta: UnsafeMutablePointer<T>) {
-    let m = T(batch * size)
+                                            dGamma: UnsafeMutablePointer<T>, dBeta: UnsafeMutablePointer<T>,
+                                            sumOverReplicas: ((UnsafeMutablePointer<T>, Int) -> Void)? = nil) {
     nonisolated(unsafe) let dx = dx, dGamma = dGamma, dBeta = dBeta
-    parallelFor(channels) { c in
-        let mu = mean[c], inv = inverseStd[c]
+    func gradientSums(_ c: Int) -> (dy: T, dyXhat: T) {
         var sums: (dy: T, dyCentered: T) = (0, 0)
         for n in 0..<batch {
-            accumulateGradientSums(dy + (n * channels + c) * size, x + n * inputStride + c * size, mean: mu, count: size,
+            accumulateGradientSums(dy + (n * channels + c) * size, x + n * inputStride + c * size, mean: mean[c], count: size,
                                    into: &sums)
         }
-        let sumDy = sums.dy, sumDyXhat = sums.dyCentered * inv
-        dGamma[c] += sumDyXhat
-        dBeta[c] += sumDy
+        return (sums.dy, sums.dyCentered * inverseStd[c])
+    }
+    /// dx of channel c, given the sums of dy and dy·x̂ over the m values the statistics came from.
+    func inputGradient(_ c: Int, sumDy: T, sumDyXhat: T, m: T) {
         guard let dx else { return }
-        let scale = gamma[c] * inv
+        let mu = mean[c], inv = inverseStd[c], scale = gamma[c] * inv
         let meanDy = training ? sumDy / m : 0, meanDyXhat = training ? sumDyXhat / m : 0
         for n in 0..<batch {
             let xc = x + n * inputStride + c * size
@@ -78,4 +113,28 @@ public func batchNormBackward<T: BLASFloat>(x: UnsafePointer<T>, inputStride: In
             }
         }
     }
+    guard training, let sumOverReplicas else {
+        let m = T(batch * size)
+        parallelFor(channels) { c in
+            let (sumDy, sumDyXhat) = gradientSums(c)
+            dGamma[c] += sumDyXhat
+            dBeta[c] += sumDy
+            inputGradient(c, sumDy: sumDy, sumDyXhat: sumDyXhat, m: m)
+        }
+        return
+    }
+    // [sum dy per channel, sum dy·x̂ per channel, sample count], summed over the ranks.
+    let sums = UnsafeMutablePointer<T>.allocate(capacity: 2 * channels + 1)
+    defer { sums.deallocate() }
+    nonisolated(unsafe) let shared = sums
+    parallelFor(channels) { c in
+        let local = gradientSums(c)
+        dGamma[c] += local.dyXhat
+        dBeta[c] += local.dy
+        (shared[c], shared[channels + c]) = local
+    }
+    sums[2 * channels] = T(batch * size)
+    sumOverReplicas(sums, 2 * channels + 1)
+    let m = sums[2 * channels]
+    parallelFor(channels) { c in inputGradient(c, sumDy: shared[c], sumDyXhat: shared[channels + c], m: m) }
 }

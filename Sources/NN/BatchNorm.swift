@@ -14,6 +14,8 @@ package final class BatchNorm: Layer {
 
     private var input = Tensor()
     private var trained = false
+    /// The last training pass's `RunContext.sumOverReplicas`, which its backward uses too.
+    private var sumOverReplicas: ReplicaSum?
     private let output = Tensor()
     private let inputGradient = Tensor()
     private let mean: Tensor
@@ -67,11 +69,13 @@ package final class BatchNorm: Layer {
     func normalize(_ x: ChannelSlice, into y: Tensor?, _ context: RunContext) {
         precondition(x.channels.count == channels, "BatchNorm: input \(x.shape) does not have \(channels) channels")
         trained = context.training
+        sumOverReplicas = context.sumOverReplicas
         batchNormForward(x: x.pointer, inputStride: x.sampleStride, batch: x.batch, channels: channels, size: x.planeSize,
                          gamma: gamma.value.pointer, beta: beta.value.pointer,
                          runningMean: runningMean.pointer, runningVar: runningVar.pointer,
                          training: context.training, momentum: momentum(for: context), epsilon: epsilon,
-                         mean: mean.pointer, inverseStd: inverseStd.pointer, y: y?.pointer)
+                         mean: mean.pointer, inverseStd: inverseStd.pointer, y: y?.pointer,
+                         sumOverReplicas: context.sumOverReplicas)
     }
 
     /// The last `normalize` as a per-channel map x · scale + shift: scale γ/σ, shift β − μγ/σ.
@@ -91,6 +95,6 @@ package final class BatchNorm: Layer {
         batchNormBackward(x: x.pointer, inputStride: x.sampleStride, batch: x.batch, channels: channels, size: x.planeSize,
                           gamma: gamma.value.pointer, mean: mean.pointer, inverseStd: inverseStd.pointer,
                           training: trained, dy: dy.pointer, dx: dx.pointer, dxStride: dx.sampleStride,
-                          dGamma: gamma.grad.pointer, dBeta: beta.grad.pointer)
+                          dGamma: gamma.grad.pointer, dBeta: beta.grad.pointer, sumOverReplicas: sumOverReplicas)
     }
 }

@@ -12,17 +12,25 @@ package struct RunContext: Sendable {
     /// Overrides every batch-norm layer's momentum: 1/(k+1) at the k-th of a series of passes
     /// makes the running statistics the plain average over the series (see `Trainer`).
     package var batchNormMomentum: Float?
+    /// Synchronised batch norm in data-parallel training: sums a buffer over the ranks in place,
+    /// so training statistics are those of the global batch (nil: each rank's own).
+    package var sumOverReplicas: ReplicaSum?
 
-    package init(training: Bool, dropout: Bool? = nil, seed: UInt64 = 0, step: Int = 0, batchNormMomentum: Float? = nil) {
+    package init(training: Bool, dropout: Bool? = nil, seed: UInt64 = 0, step: Int = 0, batchNormMomentum: Float? = nil,
+                 sumOverReplicas: ReplicaSum? = nil) {
         self.training = training
         self.dropout = dropout ?? training
         self.seed = seed
         self.step = step
         self.batchNormMomentum = batchNormMomentum
+        self.sumOverReplicas = sumOverReplicas
     }
 
     package static let inference = RunContext(training: false)
 }
+
+/// Sums `count` floats at a buffer over the ranks of a data-parallel job, in place.
+package typealias ReplicaSum = @Sendable (UnsafeMutablePointer<Float>, Int) -> Void
 
 /// The weight-decay group a parameter belongs to, so "L2 on θ" is a setting of its own.
 package enum ParameterGroup: String, Sendable, CaseIterable {

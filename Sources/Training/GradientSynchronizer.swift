@@ -3,8 +3,8 @@ import Foundation
 import NN
 import Tensor
 
-/// Averages the gradients of data-parallel ranks in buckets that are sent while backward runs,
-/// as PyTorch's DistributedDataParallel does.
+/// Averages the gradients of data-parallel ranks in buckets that can be sent while backward
+/// runs, as PyTorch's DistributedDataParallel does (`overlaps`), or after it.
 ///
 /// The parameters are packed, last layer first, into buckets of about `bucketCapacity` floats.
 /// Backward reports each part of the network as its gradients complete (`layerFinished`);
@@ -36,7 +36,7 @@ final class GradientSynchronizer: @unchecked Sendable {
     private var pending: [Int] = []
     private var launched = 0
     private var weight: Float = 1
-    /// Whether buckets go out during backward; false sends all of them after it (for measuring).
+    /// Whether buckets go out during backward; false sends all of them after it.
     private let overlaps: Bool
 
     private let queue = DispatchSemaphore(value: 0)
@@ -55,8 +55,9 @@ final class GradientSynchronizer: @unchecked Sendable {
     private var times = Times()
 
     init(parameters named: [NamedParameter], communicator: Communicator, bucketCapacity: Int = defaultBucketCapacity,
-         overlaps: Bool = true) {
-        self.communicator = communicator
+         overlaps: Bool) {
+        // Its own communicator: synchronised batch norm sums on the training thread meanwhile.
+        self.communicator = communicator.duplicate()
         self.overlaps = overlaps
         let parameters = named.map(\.parameter)
         self.parameters = parameters

@@ -80,6 +80,9 @@ package final class Trainer {
     package var batchNormRecalibrationBatches = 0
     /// Evaluate and save the moving average of the weights instead of the weights themselves.
     package var weightAverage: WeightAverage?
+    /// With several ranks: batch-norm statistics of the global batch (PyTorch's SyncBatchNorm)
+    /// rather than of each rank's share, at the price of an allreduce per batch-norm layer.
+    package var synchronizesBatchNorm = false
     /// Label smoothing ε of the training loss (evaluation loss is always plain cross-entropy).
     package var labelSmoothing: Float = 0
     /// Called after each training step.
@@ -113,7 +116,7 @@ package final class Trainer {
 
     package init(model: Classifier, optimizer: Optimizer, schedule: LearningRateSchedule, batchSize: Int,
                 seed: UInt64, runFolder: String, metadata: [String: String] = [:], communicator: Communicator = .solo,
-                overlapsCommunication: Bool = true) {
+                overlapsCommunication: Bool = false) {
         self.model = model
         parameters = model.parameters
         self.optimizer = optimizer
@@ -164,6 +167,7 @@ package final class Trainer {
         stoppedEarly = earlyStopReached(validation: validation)
         while epochsDone < epochs && !stoppedEarly {
             let epoch = epochsDone
+            InjectedFault.strikeIfRequested(rank: communicator.rank, epoch: epoch)
             let started = Date()
             let order = epochOrder(sampleCount: train.sampleCount, seed: seed, epoch: epoch)
             var lossSum = 0.0, correct = 0, seen = 0, globalSeen = 0
@@ -183,7 +187,7 @@ package final class Trainer {
                     step += 1
                     return
                 }
-                let context = RunContext(training: true, seed: streamSeed, step: step)
+                let context = RunContext(training: true, seed: streamSeed, step: step, sumOverReplicas: batchNormSum)
                 let logits = model.forward(batch.input, context)
                 probabilities.resize(to: logits.shape)
                 dLogits.resize(to: logits.shape)
@@ -257,6 +261,12 @@ package final class Trainer {
         communicator.barrier("barrier after the last checkpoint")
     }
 
+    /// Sums batch-norm statistics over the ranks when batch norm is synchronised.
+    private var batchNormSum: ReplicaSum? {
+        guard synchronizesBatchNorm && communicator.isDistributed else { return nil }
+        return { [communicator] values, count in communicator.sum(values, count: count, "allreduce of batch-norm statistics") }
+    }
+
     /// Runs `backward` (given the callback that reports finished layers) and, with several
     /// ranks, averages the gradients over them, weighted by this rank's `localCount` of the
     /// global batch's `globalCount` samples.
@@ -279,7 +289,8 @@ package final class Trainer {
         let ranges = batchRanges(count: order.count, size: batchSize).prefix(batchNormRecalibrationBatches).map(communicator.share)
         var k = 0
         BatchPrefetcher(source: train).forEach(order: order, ranges: ranges, seed: { _ in nil }) { batch in
-            _ = model.forward(batch.input, RunContext(training: true, dropout: false, batchNormMomentum: 1 / Float(k + 1)))
+            _ = model.forward(batch.input, RunContext(training: true, dropout: false, batchNormMomentum: 1 / Float(k + 1),
+                                                      sumOverReplicas: batchNormSum))
             k += 1
         }
     }

@@ -1,4 +1,5 @@
 import ArgumentParser
+import Distributed
 import Experiments
 import Foundation
 import Kernels
@@ -64,12 +65,22 @@ struct CrossValidate: ParsableCommand {
     func run() throws {
         switch try mode {
         case .sweep(let config):
-            let sweep = try CrossValidation(configPath: config, folds: folds, seeds: seeds, shard: shard,
+            // Under mpirun the ranks deal the jobs out as shards do, each training its own alone.
+            let world = try Communicator.world
+            if world.isDistributed && shard != nil {
+                throw ValidationError("--shard and mpirun both split the jobs between processes: give one of them")
+            }
+            let sweep = try CrossValidation(configPath: config, folds: folds, seeds: seeds,
+                                            shard: world.isDistributed ? "\(world.rank + 1)/\(world.size)" : shard,
                                             output: output, data: data, epochs: epochs, threads: threads)
-            say(BLASRuntime.summary)
+            if world.isLeader { say(BLASRuntime.summary) }
             let folder = sweep.folder, again = Interruption.commandLine()
             Interruption.onSignal { InterruptionNote.forSweep(folder: folder, again: again) }
-            let summary = try sweep.run(log: { say($0) })
+            var summary = try sweep.run(log: { say(world.label + $0) })
+            // Jobs take unequal times: no time limit on waiting for the slowest rank.
+            world.barrier("wait for every rank's jobs", timed: false)
+            guard world.isLeader else { return }
+            if world.isDistributed { summary = try SweepSummary.refresh(folder: folder) }
             say("")
             say(summary.markdown)
         case .summarize(let folder):

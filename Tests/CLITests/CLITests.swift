@@ -22,7 +22,7 @@ func convrelu(_ arguments: [String], input: Data = Data(), environment: [String:
     try run(convreluBinary, arguments, input: input, environment: environment)
 }
 
-/// Runs `executable` with `arguments` (see `convrelu`).
+/// Runs `executable` with `arguments` (see `convrelu`), `environment` added to this process's.
 func run(_ executable: String, _ arguments: [String], input: Data = Data(), environment: [String: String] = [:]) throws -> Run {
     let folder = try TemporaryFolder(prefix: "convrelu-cli")
     let (inPath, outPath, errPath) = (folder.path + "/in", folder.path + "/out", folder.path + "/err")

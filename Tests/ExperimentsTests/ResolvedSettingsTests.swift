@@ -89,7 +89,7 @@ private func resume(_ text: String, with overrides: [String: Any]) throws -> Res
             Issue.record("\(key) → \(value) was accepted")
             return
         }
-        #expect(error.description.hasPrefix("runs/x/last.safetensors: --resume may change only data.cache, epochs, output, threads; this config also changes "))
+        #expect(error.description.hasPrefix("runs/x/last.safetensors: --resume may change only data.cache, epochs, output, sync_batch_norm, threads; this config also changes "))
         #expect(error.description.contains(difference), "\(error.description)")
     }
 
@@ -122,9 +122,11 @@ private func resume(_ text: String, with overrides: [String: Any]) throws -> Res
     /// The epoch count, the thread count and the places of the run and the caches may change;
     /// each change is logged, and an epoch count that reshapes the schedule says so.
     @Test func epochsThreadsAndPlacesMayChange() throws {
-        let accepted = try resume(validConfig, with: ["epochs": 5, "threads": 1, "output": "runs/moved", "data.cache": "other-cache"])
+        let accepted = try resume(validConfig, with: ["epochs": 5, "threads": 1, "output": "runs/moved", "data.cache": "other-cache",
+                                                      "sync_batch_norm": true])
         #expect(try accepted.get() == ["resuming with data.cache: cache → other-cache", "resuming with epochs: 3 → 5",
-                                       "resuming with output: runs/x → runs/moved", "resuming with threads: 2 → 1"])
+                                       "resuming with output: runs/x → runs/moved", "resuming with sync_batch_norm: false → true",
+                                       "resuming with threads: 2 → 1"])
         let cosine = try editing(validConfig, ["schedule.name": "cosine"])
         #expect(try resume(cosine, with: ["epochs": 5]).get()
             == ["resuming with epochs: 3 → 5 (the cosine schedule decays over the epoch count: the epochs done so far followed the 3-epoch one)"])

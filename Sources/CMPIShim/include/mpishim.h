@@ -15,13 +15,17 @@ int mpishim_initialize(char *error, size_t capacity);
 int mpishim_thread_level(void);
 int mpishim_rank(void);
 int mpishim_size(void);
+/// A copy of MPI_COMM_WORLD (MPI_Comm_dup) for collectives issued from another thread: ranks
+/// must call the collectives of one communicator in one order, which two threads cannot
+/// promise. Returns the channel number the calls below take (0 is MPI_COMM_WORLD), or -1.
+int mpishim_duplicate_world(void);
 /// In-place sums over all ranks.
-int mpishim_allreduce_sum_float(float *data, size_t count);
-int mpishim_allreduce_sum_double(double *data, size_t count);
+int mpishim_allreduce_sum_float(int channel, float *data, size_t count);
+int mpishim_allreduce_sum_double(int channel, double *data, size_t count);
 /// In-place maximum over all ranks.
-int mpishim_allreduce_max_double(double *data, size_t count);
-int mpishim_broadcast(void *data, size_t bytes, int root);
-int mpishim_barrier(void);
+int mpishim_allreduce_max_double(int channel, double *data, size_t count);
+int mpishim_broadcast(int channel, void *data, size_t bytes, int root);
+int mpishim_barrier(int channel);
 int mpishim_finalize(void);
 /// Ends every rank of the job (MPI_Abort); does not return.
 void mpishim_abort(int code);
