@@ -85,7 +85,7 @@ package final class FileReader: ByteReader {
 
     /// True when the file starts with the gzip magic number.
     func startsWithGzipMagic() throws -> Bool {
-        try bytes(at: 0, count: 2) == [0x1f, 0x8b]
+        try bytes(at: 0, count: 2) == gzipMagic
     }
 
     /// A guess at the decompressed size of this gzip file, for `readToEnd(expectedSize:)`.

@@ -1,5 +1,8 @@
 import CZlib
 
+/// The first two bytes of every gzip member.
+let gzipMagic: [UInt8] = [0x1f, 0x8b]
+
 /// Streaming decompressor for gzip and zlib data (the format is detected from the header).
 ///
 /// Like `gzip -d`, it accepts several gzip members one after the other and yields their
@@ -144,7 +147,7 @@ package func gunzip(_ bytes: [UInt8], sourceName: String = "<memory>") throws ->
 /// a checksum instead, so its guess is twice the input.
 func decompressedSizeGuess(compressedSize: Int, header: some Collection<UInt8>, trailer: some Collection<UInt8>) -> Int {
     let fallback = 2 * compressedSize
-    guard header.elementsEqual([0x1f, 0x8b]), trailer.count == 4 else { return fallback }
+    guard header.elementsEqual(gzipMagic), trailer.count == 4 else { return fallback }
     let isize = trailer.reversed().reduce(0) { $0 << 8 | Int($1) }
     return isize > 0 ? min(isize, 8 * compressedSize) : fallback
 }

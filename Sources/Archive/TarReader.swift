@@ -39,6 +39,12 @@ package final class TarReader {
         self.init(source: try file.startsWithGzipMagic() ? GzipReader(source: file) : file)
     }
 
+    /// Reads a tar archive held in memory, gzip-compressed or not, as `init(path:)` reads a file.
+    package convenience init(bytes: [UInt8], sourceName: String) {
+        let memory = MemoryReader(bytes, sourceName: sourceName)
+        self.init(source: bytes.starts(with: gzipMagic) ? GzipReader(source: memory) : memory)
+    }
+
     /// Moves to the next regular file and returns it, or nil at the end of the archive.
     /// Whatever was left unread of the previous file is skipped.
     package func nextFile() throws -> TarEntry? {
@@ -101,14 +107,26 @@ package final class TarReader {
     }
 
     /// The contents of the file that the last `nextFile()` returned (what is left of it).
+    ///
+    /// The size comes from the header, so the buffer grows with the bytes that actually arrive, a
+    /// chunk at a time: a damaged or crafted size (up to 8 GiB in a few hundred bytes of archive)
+    /// ends in a truncation error instead of a buffer of that size.
     package func readContents() throws -> [UInt8] {
         guard let entry = current else { preconditionFailure("TarReader.readContents() called without a current file") }
-        var bytes = [UInt8](repeating: 0, count: unreadContents)
-        let got = try bytes.withUnsafeMutableBytes { try source.readFully(into: $0) }
-        guard got == unreadContents else { throw ArchiveError.truncatedTar(path: sourceName, entry: entry.name) }
+        var bytes: [UInt8] = []
+        while bytes.count < unreadContents {
+            let start = bytes.count
+            let wanted = min(TarReader.contentsChunk, unreadContents - start)
+            bytes.append(contentsOf: repeatElement(0, count: wanted))
+            let got = try bytes.withUnsafeMutableBytes { try source.readFully(into: UnsafeMutableRawBufferPointer(rebasing: $0[start...])) }
+            guard got == wanted else { throw ArchiveError.truncatedTar(path: sourceName, entry: entry.name) }
+        }
         unreadContents = 0
         return bytes
     }
+
+    /// How much `readContents` reads (and allocates) before the data has shown it is there.
+    static let contentsChunk = 1 << 22
 
     private static func padding(after size: Int) -> Int { (blockSize - size % blockSize) % blockSize }
 

@@ -21,9 +21,11 @@ package struct BenchmarkResult: Codable, Sendable {
     var peakGrowthMB: Double
 }
 
-/// What `bench` times: a training step, inference at the training batch, or batch-1 latency.
+/// What `bench` times: a training step, inference at the training batch, batch-1 latency, or
+/// inference with the activation probes attached, as a run's validation pass (dead units).
 package enum BenchmarkKind: String, CaseIterable, Sendable {
     case train, infer, latency
+    case monitoredInfer = "monitored_infer"
 }
 
 package enum Benchmark {
@@ -46,6 +48,7 @@ package enum Benchmark {
         private let labels: [Int32]
         private let probabilities = Tensor(), dLogits = Tensor()
         private var step = 0
+        private lazy var monitor = ActivationMonitor(model.activations)
 
         init(workload: String, activation: String, model: Classifier, x: Tensor, single: Tensor,
              gflop: (forward: Double, step: Double)?) {
@@ -72,6 +75,7 @@ package enum Benchmark {
             case .train: trainStep()
             case .infer: _ = model.forward(x, .inference)
             case .latency: _ = model.forward(single, .inference)
+            case .monitoredInfer: monitor.watch { _ = model.forward(x, .inference) }
             }
         }
     }

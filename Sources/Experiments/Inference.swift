@@ -34,6 +34,9 @@ package struct EvaluationReport: Sendable {
     package var split: EvaluationSplit
     package var evaluation: Evaluation
     package var classNames: [String]
+    /// Per activation in network order, the share of its units whose output never changed over
+    /// the split; nil where units cannot die (LeakyReLU, PReLU).
+    package var deadUnits: [(name: String, fraction: Double?)]
 
     package var text: String {
         var lines = [String(format: "%@ accuracy: %.2f%% (%d of %d)", split.rawValue, evaluation.accuracy * 100, evaluation.correct, evaluation.total)]
@@ -42,6 +45,10 @@ package struct EvaluationReport: Sendable {
         }
         lines.append("confusion matrix (rows: true class, columns: predicted):")
         lines.append(evaluation.confusionTable(names: classNames))
+        lines.append("dead units (channel × position whose activation output never changed over the split):")
+        for (name, fraction) in deadUnits {
+            lines.append("  \(name): " + (fraction.map { String(format: "%.2f%%", $0 * 100) } ?? "n/a (passes every input with a slope)"))
+        }
         return lines.joined(separator: "\n")
     }
 
@@ -49,7 +56,8 @@ package struct EvaluationReport: Sendable {
         let object: [String: Any] = ["split": split.rawValue, "accuracy": evaluation.accuracy, "correct": evaluation.correct,
                                      "total": evaluation.total, "per_class_accuracy": evaluation.perClassAccuracy,
                                      "confusion": evaluation.confusion, "classes": classNames,
-                                     "loss": evaluation.loss.isFinite ? evaluation.loss : NSNull()]
+                                     "loss": evaluation.loss.isFinite ? evaluation.loss : NSNull(),
+                                     "dead_units": Dictionary(uniqueKeysWithValues: deadUnits.map { ($0.name, $0.fraction ?? NSNull() as Any) })]
         return jsonLine(object)
     }
 }
@@ -70,24 +78,37 @@ package enum Evaluator {
             }
             source = v
         }
-        return EvaluationReport(split: split, evaluation: Training.evaluate(run.model, on: source, batchSize: c.batchSize),
-                                classNames: c.workload.classNames)
+        let monitor = ActivationMonitor(run.model.activations)
+        let evaluation = Training.evaluate(run.model, on: source, batchSize: c.batchSize, monitor: monitor)
+        return EvaluationReport(split: split, evaluation: evaluation, classNames: c.workload.classNames,
+                                deadUnits: monitor.probes.map { ($0.name, $0.probe.deadFraction) })
     }
 }
 
 /// Classifies one sentence at a time with a text checkpoint, for `convrelu classify`.
 package final class SentenceClassifier {
-    let run: RestoredRun
+    let model: Classifier
     let encoder: TextEncoder
     let classNames: [String]
     private let input: Tensor
     private let probabilities: Tensor
 
-    package init(checkpointPath: String) throws {
-        run = try RestoredRun(checkpointPath: checkpointPath)
-        guard case .text(let data) = run.configuration.workload else {
-            throw ConfigError(file: checkpointPath, key: "task", message: "classify needs a text model")
+    package convenience init(checkpointPath: String) throws {
+        let run = try RestoredRun(checkpointPath: checkpointPath)
+        try self.init(configuration: run.configuration, model: run.model, source: checkpointPath)
+    }
+
+    /// The untrained model that `configuration` describes. The fuzz target of classify's line
+    /// handling uses it: what a line goes through does not depend on the weights.
+    package convenience init(untrained configuration: RunConfiguration) throws {
+        try self.init(configuration: configuration, model: configuration.makeModel(), source: configuration.file)
+    }
+
+    private init(configuration: RunConfiguration, model: Classifier, source: String) throws {
+        guard case .text(let data) = configuration.workload else {
+            throw ConfigError(file: source, key: "task", message: "classify needs a text model")
         }
+        self.model = model
         encoder = try TextEncoder(settings: data.settings)
         classNames = data.dataset.classNames
         input = Tensor(shape: [1, data.length])
@@ -100,6 +121,11 @@ package final class SentenceClassifier {
         package var probabilities: [Float]
         package var error: String?
 
+        /// The answer for a line the encoder rejects.
+        package static func rejected(_ error: Error) -> Prediction {
+            Prediction(label: -1, name: "", probabilities: [], error: "\(error)")
+        }
+
         package func formatted(json: Bool) -> String {
             if json {
                 let object: [String: Any] = error.map { ["error": $0] }
@@ -111,14 +137,16 @@ package final class SentenceClassifier {
         }
     }
 
+    /// The model's input columns for one line. Everything of classify that depends on the
+    /// line's bytes happens here; the model always sees a tensor of one shape.
+    package func columns(for line: String) throws -> [UInt8] { try encoder.encode(fields: [line]) }
+
     /// The model's answer for one line; a line the encoder rejects gets an error, never a crash.
     package func classify(_ line: String) -> Prediction {
         let columns: [UInt8]
-        do { columns = try encoder.encode(fields: [line]) } catch {
-            return Prediction(label: -1, name: "", probabilities: [], error: "\(error)")
-        }
+        do { columns = try self.columns(for: line) } catch { return .rejected(error) }
         encodeColumns(columns, count: columns.count, into: input.pointer)
-        let logits = run.model.forward(input, .inference)
+        let logits = model.forward(input, .inference)
         softmax(logits.pointer, classes: logits.count, into: probabilities.pointer)
         guard probabilities.array.allSatisfy(\.isFinite) else {
             return Prediction(label: -1, name: "", probabilities: [], error: "the model gave non-finite outputs")

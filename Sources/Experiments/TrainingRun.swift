@@ -109,20 +109,29 @@ package final class TrainingRun {
             log("ranks: \(ranks) (\(communicator.libraryVersion ?? "MPI")), \(c.batchSize / ranks) samples of each batch a rank, "
                 + "\(c.threads) thread\(c.threads == 1 ? "" : "s") a rank")
         }
+        let monitor = ActivationMonitor(model.activations)
+        trainer.activationMonitor = monitor
+        // Only rank 0 writes files and progress.
+        let tensorBoard = communicator.isLeader && TensorBoardLog.isEnabled
+            ? try TensorBoardLog(folder: c.output, model: model, monitor: monitor, warn: log) : nil
         if communicator.isLeader {
             let bar = ProgressBar(label: "train", unit: "samples")
-            trainer.onBatch = { [unowned trainer] done, total, loss in
-                bar.update(done: done, total: total, detail: String(format: "epoch %d loss %.4f", trainer.epochsDone + 1, loss))
+            trainer.onStep = { step in
+                bar.update(done: step.epochSamplesDone, total: step.epochSamples,
+                           detail: String(format: "epoch %d loss %.4f", step.epoch, step.epochMeanLoss))
+                tensorBoard?.step(step)
             }
             trainer.onEpoch = { [log] record in
                 bar.finish()
                 log(TrainingRun.describe(record))
+                tensorBoard?.epoch(record)
             }
             trainer.onCommunication = { [log] allreduce, exposed, buckets in
                 log(String(format: "allreduce: %.1f ms a step in %d buckets, %.1f ms of it not hidden by backward", allreduce * 1000, buckets, exposed * 1000))
             }
         }
         try trainer.run(epochs: c.epochs, train: splits.train, validation: splits.validation, test: c.testEachEpoch ? splits.test : nil)
+        if let tensorBoard { log(tensorBoard.costSummary) }
         if trainer.stoppedEarly {
             log("early stopping: no validation improvement for \(c.earlyStoppingPatience ?? 0) epochs")
         }

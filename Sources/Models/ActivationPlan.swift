@@ -78,8 +78,8 @@ package struct ActivationPlan: Sendable, Equatable {
 }
 
 extension Sequential {
-    /// Appends an activation layer, named `name` when it has parameters (PReLU's slopes).
+    /// Appends an activation layer under `name` (its parameters' prefix, and how a monitor reports it).
     func appendActivation(_ layer: Layer, name: String) {
-        append(layer, name: layer.parameters.isEmpty ? nil : name)
+        append(layer, name: name)
     }
 }

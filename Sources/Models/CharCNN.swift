@@ -111,6 +111,9 @@ package struct CharCNNConfiguration: Sendable, Equatable {
 package final class CharCNN: Classifier {
     package let configuration: CharCNNConfiguration
     private let network = Sequential()
+    /// The site each activation-applying layer serves: `site<k>` for a convolution that applies
+    /// site k's activation as it reads, or for site k's own layer `act<k>`.
+    private var siteNames: [String: String] = [:]
 
     package init(_ configuration: CharCNNConfiguration) {
         precondition(configuration.problems.isEmpty, "CharCNN: \(configuration.problems)")
@@ -133,6 +136,7 @@ package final class CharCNN: Classifier {
             } else {
                 network.append(Convolution(.one, inChannels: c.features, outChannels: c.features, kernelSize: spec.kernel,
                                            input: plan.fusedInput(at: .layer(index - 1)) ?? .identity), name: "conv\(index)")
+                siteNames["conv\(index)"] = "site\(index - 1)"
             }
             if c.batchNorm { network.append(BatchNorm(channels: c.features), name: "bn\(index)") }
             // The pool after conv6: pool3, or the global max over the length.
@@ -183,6 +187,7 @@ package final class CharCNN: Classifier {
         let plan = configuration.activation
         if site < 6 && plan.fusedInput(at: .layer(site)) != nil { return }
         network.appendActivation(plan.elementwiseLayer(at: .layer(site), channels: channels, size: size), name: "act\(site)")
+        siteNames["act\(site)"] = "site\(site)"
     }
 
     package var classes: Int { configuration.classes }
@@ -194,4 +199,8 @@ package final class CharCNN: Classifier {
     }
     package var parameters: [NamedParameter] { network.parameters }
     package var buffers: [NamedBuffer] { network.buffers }
+    /// Named by site: `site1`…`site8`.
+    package var activations: [NamedActivation] {
+        network.activations.map { NamedActivation(siteNames[$0.name] ?? $0.name, $0.layer) }
+    }
 }

@@ -48,6 +48,12 @@ package final class DenseBlock: Layer {
         }
     }
 
+    package var activations: [NamedActivation] {
+        layers.enumerated().flatMap { i, layer in
+            layer.activations.map { NamedActivation("layer\(i).\($0.name)", $0.layer) }
+        }
+    }
+
     package func forward(_ x: Tensor, _ context: RunContext) -> Tensor {
         precondition(x.shape.count == 4 && x.shape[1] == inChannels, "DenseBlock: input \(x.shape) does not have \(inChannels) channels")
         let (batch, planeSize) = (x.shape[0], x.shape[2] * x.shape[3])
@@ -127,6 +133,8 @@ final class DenseLayer {
     var parameters: [NamedParameter] { (bottleneck?.parameters ?? []) + exit.parameters }
 
     var buffers: [NamedBuffer] { (bottleneck?.buffers ?? []) + exit.buffers }
+
+    var activations: [NamedActivation] { (bottleneck?.activations ?? []) + exit.activations }
 
     /// Reads the first `inChannels` channels of `features` and writes the next `growthRate`.
     func forward(_ features: Tensor, _ context: RunContext, workspace: ConvolutionWorkspace) {

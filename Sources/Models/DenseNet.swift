@@ -69,7 +69,7 @@ package final class DenseNet: Classifier {
             channels = kept
         }
         network.append(BatchNorm(channels: channels, momentum: c.batchNormMomentum), name: "bn_final")
-        network.append(AdaReLU.relu())
+        network.append(AdaReLU.relu(), name: "relu_final")
         network.append(GlobalAvgPool2d())
         network.append(Linear(inFeatures: channels, outFeatures: c.classes), name: "fc")
     }
@@ -89,6 +89,7 @@ package final class DenseNet: Classifier {
 
     package var parameters: [NamedParameter] { network.parameters }
     package var buffers: [NamedBuffer] { network.buffers }
+    package var activations: [NamedActivation] { network.activations }
     package func forward(_ x: Tensor, _ context: RunContext) -> Tensor { network.forward(x, context) }
     package func backward(_ dy: Tensor) -> Tensor { network.backward(dy) }
     package func backward(_ dy: Tensor, afterEachLayer finished: (Layer) -> Void) -> Tensor {

@@ -66,6 +66,7 @@ package final class ResNet: Classifier {
 
     package var parameters: [NamedParameter] { network.parameters }
     package var buffers: [NamedBuffer] { network.buffers }
+    package var activations: [NamedActivation] { network.activations }
     package func forward(_ x: Tensor, _ context: RunContext) -> Tensor { network.forward(x, context) }
     package func backward(_ dy: Tensor) -> Tensor { network.backward(dy) }
     package func backward(_ dy: Tensor, afterEachLayer finished: (Layer) -> Void) -> Tensor {
@@ -112,6 +113,10 @@ package final class BasicBlock: Layer {
 
     package var buffers: [NamedBuffer] {
         residual.buffers + (shortcut.map { $0.buffers.map { NamedBuffer("shortcut.\($0.name)", $0.tensor) } } ?? [])
+    }
+
+    package var activations: [NamedActivation] {
+        residual.activations + outputActivation.activations.map { NamedActivation("act2", $0.layer) }
     }
 
     package func forward(_ x: Tensor, _ context: RunContext) -> Tensor {

@@ -65,6 +65,7 @@ package final class VGG: Classifier {
 
     package var parameters: [NamedParameter] { network.parameters }
     package var buffers: [NamedBuffer] { network.buffers }
+    package var activations: [NamedActivation] { network.activations }
 
     package func forward(_ x: Tensor, _ context: RunContext) -> Tensor {
         precondition(x.shape.count == 4 && x.shape[2] == 32 && x.shape[3] == 32, "VGG: expects 32×32 input, got \(x.shape)")

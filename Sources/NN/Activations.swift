@@ -8,7 +8,7 @@ func activationLayout(_ shape: [Int]) -> (batch: Int, channels: Int, size: Int) 
 }
 
 /// max(x, θ) layers: AdaReLU with a trainable θ, and ReLU as θ fixed at 0.
-package final class AdaReLU: Layer {
+package final class AdaReLU: Layer, ObservableActivation {
     package let sharing: ParameterSharing
     /// Trainable θ (AdaReLU) or nil (ReLU: a fixed 0).
     package let theta: Parameter?
@@ -36,9 +36,22 @@ package final class AdaReLU: Layer {
     package static func relu() -> AdaReLU { AdaReLU() }
 
     package var parameters: [NamedParameter] { theta.map { [NamedParameter("theta", $0)] } ?? [] }
+    package var activations: [NamedActivation] { [NamedActivation("", self)] }
+    package var probe: ActivationProbe?
+
+    /// A unit passes nothing on when its input is at or below its θ.
+    private var deadFloor: ActivationProbe.Floor {
+        guard let theta else { return .constant(0) }
+        switch sharing {
+        case .layer: return .constant(theta.value[0])
+        case .channel: return .perChannel(theta.value.array)
+        case .element: return .perUnit(theta.value.array)
+        }
+    }
 
     package func forward(_ x: Tensor, _ context: RunContext) -> Tensor {
         let (n, c, s) = activationLayout(x.shape)
+        probe?.observe(ChannelSlice(x), floor: deadFloor)
         input = x
         output.resize(to: x.shape)
         thresholdForward(x: x.pointer, batch: n, channels: c, size: s, theta: (theta?.value ?? fixedTheta).pointer,
@@ -58,7 +71,7 @@ package final class AdaReLU: Layer {
 
 /// x for x > 0, α·x otherwise: PReLU with a trainable α (PyTorch names it `weight`,
 /// initialised to 0.25), and LeakyReLU with a fixed slope.
-package final class PReLU: Layer {
+package final class PReLU: Layer, ObservableActivation {
     package let sharing: ParameterSharing
     /// Trainable α (PReLU) or nil (LeakyReLU).
     package let alpha: Parameter?
@@ -85,8 +98,12 @@ package final class PReLU: Layer {
     package static func leaky(slope: Float = 0.01) -> PReLU { PReLU(fixedSlope: slope) }
 
     package var parameters: [NamedParameter] { alpha.map { [NamedParameter("weight", $0)] } ?? [] }
+    package var activations: [NamedActivation] { [NamedActivation("", self)] }
+    /// Watches the input; a slope passes every input on, so there are no dead units.
+    package var probe: ActivationProbe?
 
     package func forward(_ x: Tensor, _ context: RunContext) -> Tensor {
+        probe?.observe(ChannelSlice(x), floor: .none)
         let (n, c, s) = activationLayout(x.shape)
         input = x
         output.resize(to: x.shape)

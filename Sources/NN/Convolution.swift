@@ -9,7 +9,7 @@ import Tensor
 ///
 /// A ReLU in front of a convolution is the same fused threshold held at 0 (`InputActivation.relu`):
 /// it costs nothing beyond the column build, like ConvReLU, and has no parameter.
-package final class Convolution: Layer {
+package final class Convolution: Layer, ObservableActivation {
     /// What the convolution applies to its input while building its columns.
     package enum InputActivation: Sendable {
         /// The input as it is.
@@ -37,6 +37,8 @@ package final class Convolution: Layer {
     private let output = Tensor()
     private let inputGradient = Tensor()
     private let workspace = ConvolutionWorkspace()
+    /// Watches the input activation's input during a monitored pass.
+    package var probe: ActivationProbe?
 
     package init(_ dimensions: SpatialDimensions, inChannels: Int, outChannels: Int, kernelSize: Int,
                 stride: Int = 1, padding: Int = 0, bias: Bool = true, input: InputActivation = .identity) {
@@ -59,6 +61,16 @@ package final class Convolution: Layer {
     package var parameters: [NamedParameter] {
         [NamedParameter("weight", weight)] + (bias.map { [NamedParameter("bias", $0)] } ?? [])
             + (threshold.map { [NamedParameter("theta", $0)] } ?? [])
+    }
+
+    /// The input activation, when the convolution applies one.
+    package var activations: [NamedActivation] { zeroThreshold != nil || threshold != nil ? [NamedActivation("", self)] : [] }
+
+    /// A unit of the input passes nothing on when it is at or below every threshold of its channel.
+    private var deadFloor: ActivationProbe.Floor {
+        guard let threshold else { return zeroThreshold == nil ? .none : .constant(0) }
+        let taps = threshold.count / inChannels
+        return .perChannel((0..<inChannels).map { c in (0..<taps).map { threshold.value[c * taps + $0] }.min()! })
     }
 
     /// Receptive field sizes for initialisation.
@@ -104,6 +116,7 @@ package final class Convolution: Layer {
         let g = geometry(for: x.shape)
         precondition(y.batch == x.batch && y.channels.count == outChannels && y.planeSize == g.columnCount,
                      "Convolution: output \(y.shape) for input \(x.shape)")
+        probe?.observe(x, affine: inputAffine, floor: deadFloor)
         let schedule = workspace.prepare(g, batch: x.batch, backward: false)
         convForward(x: x.pointer, inputStride: x.sampleStride, weight: weight.value.pointer,
                     bias: bias?.value.pointer, threshold: appliedThreshold, inputAffine: inputAffine, g, batch: x.batch,

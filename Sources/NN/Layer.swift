@@ -85,9 +85,13 @@ package protocol Layer: AnyObject {
     var parameters: [NamedParameter] { get }
     /// State saved with the parameters but not trained (batch-norm running statistics).
     var buffers: [NamedBuffer] { get }
+    /// The activations the layer applies, for an `ActivationMonitor`, under local names ("" for
+    /// the layer itself).
+    var activations: [NamedActivation] { get }
 }
 
 extension Layer {
     package var parameters: [NamedParameter] { [] }
     package var buffers: [NamedBuffer] { [] }
+    package var activations: [NamedActivation] { [] }
 }

@@ -63,6 +63,12 @@ package final class NormalizedConvolution {
         norm.buffers.map { NamedBuffer("\(names.norm).\($0.name)", $0.tensor) }
     }
 
+    /// The activation between the batch norm and the convolution, under the activation's name
+    /// whether it stands alone or the convolution applies it.
+    package var activations: [NamedActivation] {
+        (activation?.activations ?? convolution.activations).map { NamedActivation(names.activation, $0.layer) }
+    }
+
     /// Writes the `outChannels` channels of `y` from the `inChannels` channels of `x`. `x` must
     /// keep its values until `backward`.
     package func forward(_ x: ChannelSlice, into y: ChannelSlice, _ context: RunContext, workspace: ConvolutionWorkspace) {

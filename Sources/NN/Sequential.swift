@@ -47,7 +47,15 @@ package final class Sequential: Layer {
         }
     }
 
+    /// The activations of the named entries (an unnamed one has no name to report them under).
+    package var activations: [NamedActivation] {
+        layers.flatMap { entry in
+            entry.name.map { prefix in entry.layer.activations.map { NamedActivation(prefixed(prefix, $0.name), $0.layer) } } ?? []
+        }
+    }
+
     private func prefixed(_ prefix: String?, _ name: String) -> String {
-        prefix.map { "\($0).\(name)" } ?? name
+        guard let prefix else { return name }
+        return name.isEmpty ? prefix : "\(prefix).\(name)"
     }
 }

@@ -25,7 +25,17 @@ package struct Checkpoint {
     }
 
     package static func read(path: String) throws -> Checkpoint {
-        let file = try Safetensors.read(path: path)
+        try checked(Safetensors.read(path: path))
+    }
+
+    /// A checkpoint's bytes already in memory; `source` names them in errors.
+    package static func decode(_ bytes: [UInt8], source: String) throws -> Checkpoint {
+        try checked(Safetensors.decode(bytes, source: source))
+    }
+
+    /// `file` as a checkpoint, if its format tag says it is one this reader understands.
+    private static func checked(_ file: Safetensors) throws -> Checkpoint {
+        let path = file.source
         switch file.metadata["format"] {
         case formatTag:
             return Checkpoint(file: file)

@@ -45,9 +45,16 @@ extension Array {
     package subscript(safe i: Int) -> Element? { indices.contains(i) ? self[i] : nil }
 }
 
-/// Runs a classifier in evaluation mode over a whole source. With several ranks each evaluates
-/// its share of the samples and the counts are summed, so every rank returns the same result.
-package func evaluate(_ model: Classifier, on source: BatchSource, batchSize: Int, communicator: Communicator = .solo) -> Evaluation {
+/// Runs a classifier in evaluation mode over a whole source, with `monitor`'s probes watching
+/// its activations when given. With several ranks each evaluates its share of the samples and the
+/// counts are summed, so every rank returns the same result (a monitor sees its own rank's share).
+package func evaluate(_ model: Classifier, on source: BatchSource, batchSize: Int, communicator: Communicator = .solo,
+                      monitor: ActivationMonitor? = nil) -> Evaluation {
+    guard let monitor else { return evaluationPass(model, on: source, batchSize: batchSize, communicator: communicator) }
+    return monitor.watch { evaluationPass(model, on: source, batchSize: batchSize, communicator: communicator) }
+}
+
+private func evaluationPass(_ model: Classifier, on source: BatchSource, batchSize: Int, communicator: Communicator) -> Evaluation {
     var result = Evaluation(classes: model.classes)
     let probabilities = Tensor()
     var lossSum = 0.0

@@ -16,6 +16,25 @@ package struct EpochRecord: Sendable, Codable, Equatable {
     package var testAccuracy: Double?
     package var seconds: Double
     package var samplesPerSecond: Double
+    /// Per activation, the share of its units (channel × position) whose output never changed
+    /// over the validation pass (`ActivationProbe`); nil without a monitor or a validation split.
+    package var deadUnits: [String: Double]?
+}
+
+/// One training step, as the step hook sees it.
+package struct StepRecord: Sendable {
+    package var epoch: Int
+    /// Steps done, this one included.
+    package var step: Int
+    package var learningRate: Double
+    /// Mean loss and accuracy of this batch.
+    package var loss: Double
+    package var accuracy: Double
+    package var samples: Int
+    /// Samples done in the epoch, of `epochSamples`, and their mean loss.
+    package var epochSamplesDone: Int
+    package var epochSamples: Int
+    package var epochMeanLoss: Double
 }
 
 package struct TrainerError: Error, CustomStringConvertible {
@@ -66,9 +85,13 @@ package final class Trainer {
     package var synchronizesBatchNorm = false
     /// Label smoothing ε of the training loss (evaluation loss is always plain cross-entropy).
     package var labelSmoothing: Float = 0
-    /// Called after each batch with (samples done, samples in the epoch, mean loss so far).
-    package var onBatch: ((Int, Int, Double) -> Void)?
-    /// Called after each epoch's evaluation and checkpoint.
+    /// Called after each training step.
+    package var onStep: ((StepRecord) -> Void)?
+    /// Watches the activations during each validation pass: dead units into the epoch's record,
+    /// input values for whoever logs them.
+    package var activationMonitor: ActivationMonitor?
+    /// Called after each epoch's evaluation and checkpoint, while the model holds the weights
+    /// evaluated and saved (with a weight average, the average).
     package var onEpoch: ((EpochRecord) -> Void)?
     /// Called with each file of an epoch's checkpoint as it is put in place; tests throw here
     /// to stop a save part-way, as a crash would.
@@ -176,18 +199,25 @@ package final class Trainer {
                         ? "the last good checkpoint is \(lastCheckpointPath)" : "no checkpoint was written yet"
                     throw TrainerError(description: "loss is \(loss) at epoch \(epoch + 1), step \(step): training stopped; \(kept)")
                 }
-                for n in 0..<batch.count where argmax(logits.pointer + n * model.classes, count: model.classes) == Int(batch.labels[n]) {
-                    correct += 1
+                let right = (0..<batch.count).count { n in
+                    argmax(logits.pointer + n * model.classes, count: model.classes) == Int(batch.labels[n])
                 }
+                correct += right
                 synchronize(localCount: batch.count, globalCount: globalCount) { finished in
                     _ = model.backward(dLogits, afterEachLayer: finished)
                 }
-                optimizer.step(parameters, learningRate: schedule.rate(epoch: epoch, step: step))
+                let stepRate = schedule.rate(epoch: epoch, step: step)
+                optimizer.step(parameters, learningRate: stepRate)
                 weightAverage?.update(parameters, step: step)
                 step += 1
                 lossSum += Double(loss) * Double(batch.count)
                 seen += batch.count
-                if communicator.isLeader { onBatch?(globalSeen, order.count, lossSum / Double(seen)) }
+                if communicator.isLeader {
+                    // This rank's loss and accuracy; the progress counts the whole global batch.
+                    onStep?(StepRecord(epoch: epoch + 1, step: step, learningRate: Double(stepRate), loss: Double(loss),
+                                       accuracy: Double(right) / Double(batch.count), samples: globalCount,
+                                       epochSamplesDone: globalSeen, epochSamples: order.count, epochMeanLoss: lossSum / Double(seen)))
+                }
             }
             let seconds = Date().timeIntervalSince(started)
             let totals = communicator.sum([lossSum, Double(correct), Double(seen)], "allreduce of the epoch's loss and accuracy")
@@ -199,13 +229,20 @@ package final class Trainer {
             weightAverage?.exchange(parameters)
             recalibrateBatchNorm(train, order: order)
             communicator.averageBuffers(model)
-            let validationAccuracy = validation.map { evaluate(model, on: $0, batchSize: batchSize, communicator: communicator).accuracy }
+            // With several ranks the monitor watches rank 0's share of the validation split.
+            let validationAccuracy = validation.map {
+                evaluate(model, on: $0, batchSize: batchSize, communicator: communicator, monitor: activationMonitor).accuracy
+            }
             let testAccuracy = test.map { evaluate(model, on: $0, batchSize: batchSize, communicator: communicator).accuracy }
+            let deadUnits = validation == nil ? nil : activationMonitor.map { monitor in
+                Dictionary(uniqueKeysWithValues: monitor.deadFractions.map { ($0.name, $0.fraction) })
+            }
             epochsDone += 1
             let record = EpochRecord(epoch: epochsDone, step: step, learningRate: Double(rate),
                                      trainLoss: lossSum / Double(max(seen, 1)), trainAccuracy: Double(correct) / Double(max(seen, 1)),
                                      validationAccuracy: validationAccuracy, testAccuracy: testAccuracy,
-                                     seconds: seconds, samplesPerSecond: Double(seen) / max(seconds, 1e-9))
+                                     seconds: seconds, samplesPerSecond: Double(seen) / max(seconds, 1e-9),
+                                     deadUnits: deadUnits)
             history.append(record)
             let improved = (validationAccuracy ?? -record.trainLoss) > bestValidation
             if improved { bestValidation = validationAccuracy ?? -record.trainLoss }
@@ -216,8 +253,8 @@ package final class Trainer {
                 try files.save(Checkpoint(model: model, metadata: progress), state: state, isBest: improved,
                                writeMetrics: writeHistory, reached: onCheckpointFile)
             }
-            weightAverage?.exchange(parameters)
             onEpoch?(record)
+            weightAverage?.exchange(parameters)
             stoppedEarly = earlyStopReached(validation: validation)
         }
         // The other ranks read the checkpoints rank 0 wrote (final evaluation, resume).

@@ -13,9 +13,10 @@ struct Bench: ParsableCommand {
     @Option(help: ArgumentHelp("Activations, comma-separated, placed as the paper does. Several are timed step by step in turn; give one for that model's own peak memory.",
                                valueName: Activation.listHelp), transform: commaList)
     var activations: [Activation] = [.relu, .convReLU]
-    @Option(help: ArgumentHelp("What to time, comma-separated: a training step, inference at the same batch, batch-1 latency.",
+    @Option(help: ArgumentHelp("What to time, comma-separated: a training step, inference at the same batch, batch-1 latency, "
+                               + "inference with the activation probes attached (a validation pass with dead units; not by default).",
                                valueName: BenchmarkKind.listHelp), transform: commaList)
-    var kinds: [BenchmarkKind] = BenchmarkKind.allCases
+    var kinds: [BenchmarkKind] = [.train, .infer, .latency]
     @Option(help: "Timed steps per measurement (the median is reported); latency takes 4× as many.") var steps = 5
     @Option(help: "Untimed warm-up steps; latency takes 3× as many.") var warmup = 2
     @Option(help: "BLAS and worker threads.") var threads = 2

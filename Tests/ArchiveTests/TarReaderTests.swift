@@ -108,7 +108,53 @@ import Testing
         }
     }
 
+    /// A header that claims 256 MiB over 100 bytes of data: a truncation error, and the reader
+    /// never asks its source for more than a chunk. It used to allocate and zero the claimed size
+    /// first: Fuzz/crashers/archive/tar-size-8GiB.tar, 612 bytes that claim 8 GiB, took 8.4 GB
+    /// resident and 197 s (found looking into the archive target's slow executions).
+    @Test func aHugeClaimedSizeIsATruncationNotAnAllocation() throws {
+        let claimed = 256 << 20
+        let source = LargestRequest(MemoryReader(ustarHeader(name: "big.bin", size: claimed) + Array(repeating: 0x78, count: 100),
+                                                 sourceName: "big.tar"))
+        let tar = TarReader(source: source)
+        let entry = try #require(try tar.nextFile())
+        #expect(entry.name == "big.bin" && entry.size == claimed)
+        #expect(throws: ArchiveError.truncatedTar(path: "big.tar", entry: "big.bin")) { try tar.readContents() }
+        #expect(source.largest <= 4 << 20, "asked for \(source.largest) bytes at once")
+    }
+
     @Test func missingArchive() throws {
         #expect(throws: ArchiveError.missingFile(path: "/nonexistent/x.tar.gz")) { try TarReader(path: "/nonexistent/x.tar.gz") }
     }
+}
+
+/// Passes reads through and records the largest buffer it was asked to fill.
+private final class LargestRequest: ByteReader {
+    let inner: ByteReader
+    private(set) var largest = 0
+    var sourceName: String { inner.sourceName }
+    init(_ inner: ByteReader) { self.inner = inner }
+    func read(into buffer: UnsafeMutableRawBufferPointer) throws -> Int {
+        largest = max(largest, buffer.count)
+        return try inner.read(into: buffer)
+    }
+}
+
+/// A POSIX ustar header for a regular file of `size` bytes (octal, so below 8 GiB), checksummed.
+private func ustarHeader(name: String, size: Int) -> [UInt8] {
+    var header = [UInt8](repeating: 0, count: 512)
+    func put(_ text: String, at offset: Int) { header.replaceSubrange(offset..<offset + text.utf8.count, with: text.utf8) }
+    put(name, at: 0)
+    put("0000644", at: 100)
+    put(String(size, radix: 8).leftPadded(to: 11), at: 124)
+    put("00000000000", at: 136)
+    put("0", at: 156)
+    put("ustar\u{0}00", at: 257)
+    put("        ", at: 148)
+    put(String(header.reduce(0) { $0 + Int($1) }, radix: 8).leftPadded(to: 6) + "\u{0} ", at: 148)
+    return header
+}
+
+private extension String {
+    func leftPadded(to width: Int) -> String { String(repeating: "0", count: max(0, width - count)) + self }
 }

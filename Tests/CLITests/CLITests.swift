@@ -16,10 +16,10 @@ struct Run {
     var error: String
 }
 
-/// Runs the CLI with `arguments`, `input` as its standard input; output and errors go through
-/// files, so a chatty process can never block on a full pipe.
-func convrelu(_ arguments: [String], input: Data = Data()) throws -> Run {
-    try run(convreluBinary, arguments, input: input)
+/// Runs the CLI with `arguments`, `input` as its standard input and `environment` added to
+/// this process's; output and errors go through files, so a chatty process can never block on a full pipe.
+func convrelu(_ arguments: [String], input: Data = Data(), environment: [String: String] = [:]) throws -> Run {
+    try run(convreluBinary, arguments, input: input, environment: environment)
 }
 
 /// Runs `executable` with `arguments` (see `convrelu`), `environment` added to this process's.
@@ -31,8 +31,8 @@ func run(_ executable: String, _ arguments: [String], input: Data = Data(), envi
     FileManager.default.createFile(atPath: errPath, contents: nil)
     let process = Process()
     process.executableURL = URL(fileURLWithPath: executable)
-    if !environment.isEmpty { process.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 } }
     process.arguments = arguments
+    process.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 }
     process.standardInput = FileHandle(forReadingAtPath: inPath)
     process.standardOutput = FileHandle(forWritingAtPath: outPath)
     process.standardError = FileHandle(forWritingAtPath: errPath)
