@@ -25,9 +25,11 @@ package final class ActivationProbe {
     /// Most input values kept for the histogram; beyond it every other one is dropped and the
     /// stride between kept values doubles, so the sample stays spread evenly over the pass.
     package let sampleCapacity: Int
-    /// Per unit, whether its input ever exceeded its floor; empty before the first batch.
-    private var live: [UInt8] = []
-    private var canDie = true
+    /// Per unit, the largest input seen in the pass (channel-major); empty before the first batch.
+    /// A unit is dead when even that stays at or below its floor.
+    private var peak: [Float] = []
+    /// The floor of the last batch: the thresholds do not change during a pass.
+    private var floor = Floor.none
     private var shape: (channels: Int, size: Int) = (0, 0)
     package private(set) var samples: [Float] = []
     /// Values seen so far, and the stride between kept ones (every value's index counts).
@@ -41,8 +43,8 @@ package final class ActivationProbe {
 
     /// Forgets everything seen: the start of a pass.
     package func reset() {
-        live = []
-        canDie = true
+        peak = []
+        floor = .none
         shape = (0, 0)
         samples = []
         seen = 0
@@ -50,25 +52,33 @@ package final class ActivationProbe {
     }
 
     /// Units of the activation's input (channels × positions), 0 before the first batch.
-    package var unitCount: Int { live.count }
+    package var unitCount: Int { peak.count }
 
     /// The share of units that never passed their input on, or nil where units cannot die or
     /// nothing was seen.
     package var deadFraction: Double? {
-        guard canDie, !live.isEmpty else { return nil }
-        return Double(live.count - live.reduce(0) { $0 + Int($1) }) / Double(live.count)
+        let size = shape.size
+        let dead: Int
+        switch floor {
+        case .none: return nil
+        case .constant(let t): dead = peak.count { $0 <= t }
+        case .perChannel(let floors): dead = peak.indices.count { peak[$0] <= floors[$0 / size] }
+        case .perUnit(let floors): dead = peak.indices.count { peak[$0] <= floors[$0] }
+        }
+        return peak.isEmpty ? nil : Double(dead) / Double(peak.count)
     }
 
     /// Takes one batch of the activation's input: `x`, read through `affine` (a batch norm the
     /// convolution applies as it reads) when given.
     package func observe(_ x: ChannelSlice, affine: DirectConvolution.InputAffine? = nil, floor: Floor) {
         let (channels, size) = (x.channels.count, x.planeSize)
-        if live.isEmpty {
-            live = Array(repeating: 0, count: channels * size)
+        if peak.isEmpty {
+            peak = Array(repeating: -.infinity, count: channels * size)
             shape = (channels, size)
         }
         precondition(shape == (channels, size), "ActivationProbe: input \(x.shape) after inputs of \(shape.channels) × \(shape.size)")
-        if case .none = floor { canDie = false } else { markLive(x, affine: affine, floor: floor) }
+        self.floor = floor
+        if case .none = floor {} else { updatePeaks(x, affine: affine) }
         for n in 0..<x.batch {
             for c in 0..<channels {
                 let (scale, shift) = affine.map { ($0.scale[c], $0.shift[c]) } ?? (1, 0)
@@ -77,30 +87,19 @@ package final class ActivationProbe {
         }
     }
 
-    /// Marks the units whose input exceeds their floor in this batch, channels in parallel (each
-    /// owns its units): a validation pass reads every activation input once more.
-    private func markLive(_ x: ChannelSlice, affine: DirectConvolution.InputAffine?, floor: Floor) {
+    /// Raises each unit's peak to its input in this batch, channels in parallel (each owns its
+    /// units): a validation pass reads every activation input once more.
+    private func updatePeaks(_ x: ChannelSlice, affine: DirectConvolution.InputAffine?) {
         let (channels, size, batch, sampleStride) = (x.channels.count, x.planeSize, x.batch, x.sampleStride)
-        let (perChannel, perUnit): ([Float], [Float]?) = switch floor {
-        case .none: ([], nil)
-        case .constant(let t): (Array(repeating: t, count: channels), nil)
-        case .perChannel(let floors): (floors, nil)
-        case .perUnit(let floors): ([], floors)
-        }
         nonisolated(unsafe) let input = x.pointer
-        live.withUnsafeMutableBufferPointer { live in
-            nonisolated(unsafe) let live = live.baseAddress!
+        peak.withUnsafeMutableBufferPointer { peak in
+            nonisolated(unsafe) let peak = peak.baseAddress!
             parallelFor(channels) { c in
                 let (scale, shift) = affine.map { ($0.scale[c], $0.shift[c]) } ?? (1, 0)
-                let units = live + c * size
+                let units = peak + c * size
                 for n in 0..<batch {
                     let values = input + n * sampleStride + c * size
-                    if let perUnit {
-                        for i in 0..<size where values[i] * scale + shift > perUnit[c * size + i] { units[i] = 1 }
-                    } else {
-                        let t = perChannel[c]
-                        for i in 0..<size { units[i] |= values[i] * scale + shift > t ? 1 : 0 }
-                    }
+                    for i in 0..<size { units[i] = max(units[i], values[i] * scale + shift) }
                 }
             }
         }
