@@ -182,9 +182,7 @@ package final class Trainer {
                     // A last batch smaller than the rank count leaves some ranks nothing: they
                     // still take part in the sums, with zero gradients.
                     synchronize(localCount: 0, globalCount: globalCount) { _ in }
-                    optimizer.step(parameters, learningRate: schedule.rate(epoch: epoch, step: step))
-                    weightAverage?.update(parameters, step: step)
-                    step += 1
+                    _ = takeOptimizerStep(epoch: epoch)
                     return
                 }
                 let context = RunContext(training: true, seed: streamSeed, step: step, sumOverReplicas: batchNormSum)
@@ -206,10 +204,7 @@ package final class Trainer {
                 synchronize(localCount: batch.count, globalCount: globalCount) { finished in
                     _ = model.backward(dLogits, afterEachLayer: finished)
                 }
-                let stepRate = schedule.rate(epoch: epoch, step: step)
-                optimizer.step(parameters, learningRate: stepRate)
-                weightAverage?.update(parameters, step: step)
-                step += 1
+                let stepRate = takeOptimizerStep(epoch: epoch)
                 lossSum += Double(loss) * Double(batch.count)
                 seen += batch.count
                 if communicator.isLeader {
@@ -265,6 +260,16 @@ package final class Trainer {
     private var batchNormSum: ReplicaSum? {
         guard synchronizesBatchNorm && communicator.isDistributed else { return nil }
         return { [communicator] values, count in communicator.sum(values, count: count, "allreduce of batch-norm statistics") }
+    }
+
+    /// The optimiser step at this step's learning rate (returned), the weight average's update,
+    /// and the step count; every rank takes it, with or without samples in the batch.
+    private func takeOptimizerStep(epoch: Int) -> Float {
+        let rate = schedule.rate(epoch: epoch, step: step)
+        optimizer.step(parameters, learningRate: rate)
+        weightAverage?.update(parameters, step: step)
+        step += 1
+        return rate
     }
 
     /// Runs `backward` (given the callback that reports finished layers) and, with several
