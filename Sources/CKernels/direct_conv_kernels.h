@@ -2,11 +2,12 @@
 // for each instruction set. The includer defines:
 //   LANES        floats per vector (16 for AVX-512, 8 for AVX2, 4 for SSE2)
 //   VECTORS      vectors per block of output positions in the forward kernel
-//   OUT_TILE     output channels whose accumulators stay in registers
+//   OUT_TILE     output channels whose accumulators stay in registers (forward)
+//   WEIGHT_OUT_TILE  the same in the weight-gradient kernel, with WEIGHT_TILE_CASES
 //   CHANNEL_TILE input channels whose gradients stay in registers in the input-gradient kernel
 //   SUFFIX       the name suffix of this build (FN(name) appends it)
 //   PAIR_TILE    (input channel, tap) pairs whose weight gradients stay in registers
-// Accumulators: forward OUT_TILE·VECTORS, weight gradient OUT_TILE·PAIR_TILE.
+// Accumulators: forward OUT_TILE·VECTORS, weight gradient WEIGHT_OUT_TILE·PAIR_TILE.
 
 #define VF FN(vf)
 #define VI FN(vi)
@@ -38,8 +39,10 @@ static inline __attribute__((always_inline)) void FN(store_add)(float *dst, VF v
 }
 
 /// `tile` output channels from d0 for the block of positions starting at pb.
+/// `activated`: the input was copied in already activated (`dc_copy_guarded` with a floor), so a
+/// tap reads it as it is, masked only where it may wrap into the next row (off the centre column).
 static inline __attribute__((always_inline)) void FN(forward_tile)(const dc_layout *g, const int32_t *offsets, int tile,
-        int d0, int pb, const float *x, const float *w, const float *theta, const int32_t *masks, float *y,
+        int d0, int pb, const float *x, const float *w, const float *theta, const int32_t *masks, int activated, float *y,
         int64_t yStride) {
     const int taps = g->taps;
     VF acc[OUT_TILE][VECTORS];
@@ -57,8 +60,10 @@ static inline __attribute__((always_inline)) void FN(forward_tile)(const dc_layo
             const VF t = FN(splat)(theta[c * taps + a]);
             const int32_t *m = masks + (int64_t)a * g->blockedPlane + pb;
             VF xv[VECTORS];
-            for (int v = 0; v < VECTORS; v++)
-                xv[v] = FN(keep)(FN(vmax)(FN(load)(xc + offsets[a] + v * LANES), t), FN(load_mask)(m + v * LANES));
+            for (int v = 0; v < VECTORS; v++) {
+                const VF raw = FN(load)(xc + offsets[a] + v * LANES);
+                xv[v] = FN(keep)(activated ? raw : FN(vmax)(raw, t), FN(load_mask)(m + v * LANES));
+            }
             for (int d = 0; d < tile; d++) {
                 const float wv = wc[a * g->outChannels + d];
                 for (int v = 0; v < VECTORS; v++) acc[d][v] += wv * xv[v];
@@ -71,17 +76,34 @@ static inline __attribute__((always_inline)) void FN(forward_tile)(const dc_layo
 }
 
 static void FN(forward)(const dc_layout *g, const float *x, const float *w, const float *theta, const int32_t *masks,
-                        float *y, int64_t yStride) {
+                        int activated, float *y, int64_t yStride) {
     int32_t offsets[g->taps];
     dc_tap_offsets(g, offsets);
     for (int pb = 0; pb < g->blockedPlane; pb += LANES * VECTORS) {
         for (int d0 = 0; d0 < g->outChannels; d0 += OUT_TILE) {
             const int tile = dc_tile(g->outChannels - d0, OUT_TILE);
             switch (tile) {
-#define CASE(n) case n: FN(forward_tile)(g, offsets, n, d0, pb, x, w, theta, masks, y, yStride); break;
+#define CASE(n) case n: if (activated) FN(forward_tile)(g, offsets, n, d0, pb, x, w, theta, masks, 1, y, yStride); \
+                        else FN(forward_tile)(g, offsets, n, d0, pb, x, w, theta, masks, 0, y, yStride); break;
                 TILE_CASES
 #undef CASE
             }
+        }
+    }
+}
+
+/// Adds the column gradient of tap a for input channels c0 ..< c0+tile at the positions of block
+/// pb into `grad`: Σ_d w[d,c,a] · dy[d, q - a], unmasked.
+static inline __attribute__((always_inline)) void FN(add_tap_gradient)(const dc_layout *g, const int32_t *offsets,
+        int tile, int c0, int pb, int a, const float *w, const float *dy, VF grad[CHANNEL_TILE][VECTORS]) {
+    const float *dyShifted = dy + g->guard + pb - offsets[a];
+    for (int d = 0; d < g->outChannels; d++) {
+        VF dyv[VECTORS];
+        for (int v = 0; v < VECTORS; v++) dyv[v] = FN(load)(dyShifted + (int64_t)d * g->stride + v * LANES);
+        const float *wd = w + ((int64_t)c0 * g->taps + a) * g->outChannels + d;
+        for (int ct = 0; ct < tile; ct++) {
+            const float wv = wd[ct * g->taps * g->outChannels];
+            for (int v = 0; v < VECTORS; v++) grad[ct][v] += wv * dyv[v];
         }
     }
 }
@@ -90,7 +112,7 @@ static void FN(forward)(const dc_layout *g, const float *x, const float *w, cons
 /// g_a[c, q] = Σ_d w[d,c,a] · dy[d, q - a] goes to dx where x[c,q] > θ[c,a] and to θ elsewhere.
 static inline __attribute__((always_inline)) void FN(backward_input_tile)(const dc_layout *g, const int32_t *offsets,
         int tile, int c0, const float *x, const float *w, const float *theta, const int32_t *masks, const float *dy,
-        float *dx, float *dTheta) {
+        float *dx, int accumulate, float *dTheta) {
     const int taps = g->taps;
     VF thetaSums[CHANNEL_TILE][taps];
     for (int ct = 0; ct < tile; ct++)
@@ -106,45 +128,87 @@ static inline __attribute__((always_inline)) void FN(backward_input_tile)(const 
             VF grad[CHANNEL_TILE][VECTORS];
             for (int ct = 0; ct < tile; ct++)
                 for (int v = 0; v < VECTORS; v++) grad[ct][v] = FN(splat)(0);
-            const float *dyShifted = dy + g->guard + pb - offsets[a];
-            for (int d = 0; d < g->outChannels; d++) {
-                VF dyv[VECTORS];
-                for (int v = 0; v < VECTORS; v++) dyv[v] = FN(load)(dyShifted + (int64_t)d * g->stride + v * LANES);
-                const float *wd = w + ((int64_t)c0 * taps + a) * g->outChannels + d;
-                for (int ct = 0; ct < tile; ct++) {
-                    const float wv = wd[ct * taps * g->outChannels];
-                    for (int v = 0; v < VECTORS; v++) grad[ct][v] += wv * dyv[v];
-                }
-            }
+            FN(add_tap_gradient)(g, offsets, tile, c0, pb, a, w, dy, grad);
             // Output position q - a is real exactly when the mirrored tap of q is.
             const int32_t *m = masks + (int64_t)(taps - 1 - a) * g->blockedPlane + pb;
+            VF clamped[CHANNEL_TILE];
+            for (int ct = 0; ct < tile; ct++) clamped[ct] = FN(splat)(0);
             for (int v = 0; v < VECTORS; v++) {
                 const VI mask = FN(load_mask)(m + v * LANES);
                 for (int ct = 0; ct < tile; ct++) {
                     const VF gm = FN(keep)(grad[ct][v], mask);
                     const VI passed = xv[ct][v] > FN(splat)(theta[(c0 + ct) * taps + a]);
                     dxSum[ct][v] += FN(keep)(gm, passed);
-                    thetaSums[ct][a] += FN(keep)(gm, ~passed);
+                    clamped[ct] += FN(keep)(gm, ~passed);
                 }
             }
+            for (int ct = 0; ct < tile; ct++) thetaSums[ct][a] += clamped[ct];
         }
         if (dx)
             for (int ct = 0; ct < tile; ct++)
                 for (int v = 0; v < VECTORS; v++)
-                    FN(store_add)(dx + (int64_t)(c0 + ct) * g->plane + pb + v * LANES, dxSum[ct][v], pb + v * LANES, g->plane, 1);
+                    FN(store_add)(dx + (int64_t)(c0 + ct) * g->plane + pb + v * LANES, dxSum[ct][v], pb + v * LANES, g->plane,
+                                  accumulate);
     }
     for (int ct = 0; ct < tile; ct++)
-        for (int a = 0; a < taps; a++) dTheta[(c0 + ct) * taps + a] += FN(sum)(thetaSums[ct][a]);
+        for (int a = 0; a < taps; a++)
+            if (dTheta) dTheta[(c0 + ct) * taps + a] += FN(sum)(thetaSums[ct][a]);
+}
+
+/// The input gradient of channels c0 ..< c0+tile when every tap of a channel shares its threshold
+/// (a ReLU, a plain convolution) and no θ gradient is wanted: the input was copied in activated,
+/// and a position passes its gradient on from every tap or from none, so the taps are summed
+/// first and the sum gated once. The taps of one kernel column share their mask (only a
+/// horizontal shift wraps into the next row; the guards give zeros for vertical ones), so the
+/// sum over a column's taps is masked once too.
+static inline __attribute__((always_inline)) void FN(backward_input_shared_tile)(const dc_layout *g,
+        const int32_t *offsets, int tile, int c0, const float *x, const float *w, const float *theta,
+        const int32_t *masks, const float *dy, float *dx, int accumulate) {
+    const int taps = g->taps, kh = g->kernelHeight, kw = g->kernelWidth;
+    for (int pb = 0; pb < g->blockedPlane; pb += LANES * VECTORS) {
+        VF total[CHANNEL_TILE][VECTORS];
+        for (int ct = 0; ct < tile; ct++)
+            for (int v = 0; v < VECTORS; v++) total[ct][v] = FN(splat)(0);
+        for (int j = 0; j < kw; j++) {
+            VF grad[CHANNEL_TILE][VECTORS];
+            for (int ct = 0; ct < tile; ct++)
+                for (int v = 0; v < VECTORS; v++) grad[ct][v] = FN(splat)(0);
+            for (int i = 0; i < kh; i++) FN(add_tap_gradient)(g, offsets, tile, c0, pb, i * kw + j, w, dy, grad);
+            if (j == kw / 2) {
+                for (int ct = 0; ct < tile; ct++)
+                    for (int v = 0; v < VECTORS; v++) total[ct][v] += grad[ct][v];
+            } else {
+                // The mirrored tap in the centre row: the column's horizontal validity alone.
+                const int32_t *m = masks + (int64_t)(taps - 1 - (kh / 2 * kw + j)) * g->blockedPlane + pb;
+                for (int v = 0; v < VECTORS; v++) {
+                    const VI mask = FN(load_mask)(m + v * LANES);
+                    for (int ct = 0; ct < tile; ct++) total[ct][v] += FN(keep)(grad[ct][v], mask);
+                }
+            }
+        }
+        for (int ct = 0; ct < tile; ct++) {
+            const VF floor = FN(splat)(theta[(c0 + ct) * taps]);
+            for (int v = 0; v < VECTORS; v++) {
+                const VF xv = FN(load)(x + (int64_t)(c0 + ct) * g->stride + g->guard + pb + v * LANES);
+                FN(store_add)(dx + (int64_t)(c0 + ct) * g->plane + pb + v * LANES, FN(keep)(total[ct][v], xv > floor),
+                              pb + v * LANES, g->plane, accumulate);
+            }
+        }
+    }
 }
 
 static void FN(backward_input)(const dc_layout *g, const float *x, const float *w, const float *theta,
-                               const int32_t *masks, const float *dy, float *dx, float *dTheta) {
+                               const int32_t *masks, int activated, const float *dy, float *dx, int accumulate,
+                               float *dTheta) {
     int32_t offsets[g->taps];
     dc_tap_offsets(g, offsets);
+    const int shared = activated && !dTheta;
+    if (shared && !dx) return;
     for (int c0 = 0; c0 < g->channels; c0 += CHANNEL_TILE) {
         const int tile = dc_tile(g->channels - c0, CHANNEL_TILE);
         switch (tile) {
-#define CASE(n) case n: FN(backward_input_tile)(g, offsets, n, c0, x, w, theta, masks, dy, dx, dTheta); break;
+#define CASE(n) case n: if (shared) FN(backward_input_shared_tile)(g, offsets, n, c0, x, w, theta, masks, dy, dx, accumulate); \
+                        else FN(backward_input_tile)(g, offsets, n, c0, x, w, theta, masks, dy, dx, accumulate, dTheta); break;
             CHANNEL_TILE_CASES
 #undef CASE
         }
@@ -154,11 +218,12 @@ static void FN(backward_input)(const dc_layout *g, const float *x, const float *
 /// Per-lane partial sums of dW[d, r] for output channels d0 ..< d0+tile and `pairs` (≤ PAIR_TILE)
 /// column rows r = (c, a) from r0, over positions p0 ..< p1: dy[d, p] · max(x[c, p+a], θ[c,a])
 /// over the real taps, added to the LANES-wide vectors at partial[(d·rows + r)·LANES].
+/// `activated` as in `forward_tile`.
 static inline __attribute__((always_inline)) void FN(backward_weight_tile)(const dc_layout *g, const int32_t *offsets,
         int tile, int d0, int r0, int pairs, int p0, int p1, const float *x, const float *theta, const int32_t *masks,
-        const float *dy, float *partial) {
+        int activated, const float *dy, float *partial) {
     const int taps = g->taps, rows = g->channels * taps;
-    VF acc[OUT_TILE][PAIR_TILE];
+    VF acc[WEIGHT_OUT_TILE][PAIR_TILE];
     for (int d = 0; d < tile; d++)
         for (int k = 0; k < pairs; k++) acc[d][k] = FN(load)(partial + ((int64_t)(d0 + d) * rows + r0 + k) * LANES);
     const float *xr[PAIR_TILE];
@@ -173,9 +238,16 @@ static inline __attribute__((always_inline)) void FN(backward_weight_tile)(const
     const float *dyd = dy + g->guard + (int64_t)d0 * g->stride;
     for (int p = p0; p < p1; p += LANES) {
         VF xv[PAIR_TILE];
-        for (int k = 0; k < pairs; k++) xv[k] = FN(keep)(FN(vmax)(FN(load)(xr[k] + p), t[k]), FN(load_mask)(mr[k] + p));
+        for (int k = 0; k < pairs; k++) {
+            const VF raw = FN(load)(xr[k] + p);
+            xv[k] = FN(keep)(activated ? raw : FN(vmax)(raw, t[k]), FN(load_mask)(mr[k] + p));
+        }
+        // Unrolled in full so that the accumulators stay in registers (clang -O2, as SwiftPM
+        // builds C, leaves a 12-deep loop rolled and keeps them on the stack).
+#pragma clang loop unroll(full)
         for (int d = 0; d < tile; d++) {
             const VF dyv = FN(load)(dyd + (int64_t)d * g->stride + p);
+#pragma clang loop unroll(full)
             for (int k = 0; k < pairs; k++) acc[d][k] += dyv * xv[k];
         }
     }
@@ -186,10 +258,11 @@ static inline __attribute__((always_inline)) void FN(backward_weight_tile)(const
 /// The tile of `pairs` column rows, dispatched on the output-channel tile so both are constants.
 static inline __attribute__((always_inline)) void FN(backward_weight_pairs)(const dc_layout *g, const int32_t *offsets,
         int tile, int d0, int r0, int pairs, int p0, int p1, const float *x, const float *theta, const int32_t *masks,
-        const float *dy, float *partial) {
+        int activated, const float *dy, float *partial) {
     switch (tile) {
-#define CASE(n) case n: FN(backward_weight_tile)(g, offsets, n, d0, r0, pairs, p0, p1, x, theta, masks, dy, partial); break;
-        TILE_CASES
+#define CASE(n) case n: if (activated) FN(backward_weight_tile)(g, offsets, n, d0, r0, pairs, p0, p1, x, theta, masks, 1, dy, partial); \
+                        else FN(backward_weight_tile)(g, offsets, n, d0, r0, pairs, p0, p1, x, theta, masks, 0, dy, partial); break;
+        WEIGHT_TILE_CASES
 #undef CASE
     }
 }
@@ -199,17 +272,17 @@ static inline __attribute__((always_inline)) void FN(backward_weight_pairs)(cons
 #define WEIGHT_PASS_POSITIONS 256
 
 static void FN(backward_weight)(const dc_layout *g, const float *x, const float *theta, const int32_t *masks,
-                                const float *dy, float *partial) {
+                                int activated, const float *dy, float *partial) {
     int32_t offsets[g->taps];
     dc_tap_offsets(g, offsets);
     const int rows = g->channels * g->taps;
     for (int p0 = 0; p0 < g->blockedPlane; p0 += WEIGHT_PASS_POSITIONS) {
         const int p1 = g->blockedPlane - p0 < WEIGHT_PASS_POSITIONS ? g->blockedPlane : p0 + WEIGHT_PASS_POSITIONS;
-        for (int d0 = 0; d0 < g->outChannels; d0 += OUT_TILE) {
-            const int tile = dc_tile(g->outChannels - d0, OUT_TILE);
+        for (int d0 = 0; d0 < g->outChannels; d0 += WEIGHT_OUT_TILE) {
+            const int tile = dc_tile(g->outChannels - d0, WEIGHT_OUT_TILE);
             for (int r0 = 0; r0 < rows; r0 += PAIR_TILE) {
                 const int pairs = dc_tile(rows - r0, PAIR_TILE);
-#define CASE(n) case n: FN(backward_weight_pairs)(g, offsets, tile, d0, r0, n, p0, p1, x, theta, masks, dy, partial); break;
+#define CASE(n) case n: FN(backward_weight_pairs)(g, offsets, tile, d0, r0, n, p0, p1, x, theta, masks, activated, dy, partial); break;
                 switch (pairs) { PAIR_TILE_CASES }
 #undef CASE
             }

@@ -53,18 +53,36 @@ void dc_build_masks(const dc_layout *g, int32_t *masks) {
 }
 
 void dc_copy_guarded(const dc_layout *g, const float *src, int64_t srcStride, int32_t planes, const float *scale,
-                     const float *shift, float *dst) {
+                     const float *shift, const float *floor, float *dst) {
     for (int c = 0; c < planes; c++) {
         float *d = dst + (int64_t)c * g->stride;
         const float *s = src + c * srcStride;
+        float *out = d + g->guard;
         memset(d, 0, sizeof(float) * g->guard);
-        if (scale && shift) {
-            for (int i = 0; i < g->plane; i++) d[g->guard + i] = s[i] * scale[c] + shift[c];
+        // The floor as the kernels' compare and select (a NaN becomes the floor).
+        if (scale && shift && floor) {
+            const float a = scale[c], b = shift[c], f = floor[c];
+            for (int i = 0; i < g->plane; i++) {
+                const float v = s[i] * a + b;
+                out[i] = v > f ? v : f;
+            }
+        } else if (scale && shift) {
+            for (int i = 0; i < g->plane; i++) out[i] = s[i] * scale[c] + shift[c];
+        } else if (floor) {
+            const float f = floor[c];
+            for (int i = 0; i < g->plane; i++) out[i] = s[i] > f ? s[i] : f;
         } else {
-            memcpy(d + g->guard, s, sizeof(float) * g->plane);
+            memcpy(out, s, sizeof(float) * g->plane);
         }
-        memset(d + g->guard + g->plane, 0, sizeof(float) * (g->stride - g->guard - g->plane));
+        memset(out + g->plane, 0, sizeof(float) * (g->stride - g->guard - g->plane));
     }
+}
+
+int dc_shared_thresholds(const dc_layout *g, const float *theta) {
+    for (int c = 0; c < g->channels; c++)
+        for (int a = 1; a < g->taps; a++)
+            if (!(theta[c * g->taps + a] == theta[c * g->taps])) return 0;
+    return 1;
 }
 
 void dc_pack_weights(const dc_layout *g, const float *w, float *packed) {
@@ -93,6 +111,8 @@ static inline int dc_tile(int remaining, int tile) { return remaining < tile ? r
 #define PAIR_TILE 2
 #define SUFFIX _generic
 #define TILE_CASES CASE(1) CASE(2) CASE(3) CASE(4) CASE(5) CASE(6)
+#define WEIGHT_OUT_TILE OUT_TILE
+#define WEIGHT_TILE_CASES TILE_CASES
 #define CHANNEL_TILE_CASES CASE(1) CASE(2)
 #define PAIR_TILE_CASES CASE(1) CASE(2)
 #include "direct_conv_kernels.h"
@@ -118,6 +138,8 @@ static inline int dc_tile(int remaining, int tile) { return remaining < tile ? r
 #undef LANES
 #undef VECTORS
 #undef OUT_TILE
+#undef WEIGHT_OUT_TILE
+#undef WEIGHT_TILE_CASES
 #undef CHANNEL_TILE
 #undef PAIR_TILE
 #undef SUFFIX
@@ -130,6 +152,8 @@ static inline int dc_tile(int remaining, int tile) { return remaining < tile ? r
 #define LANES 16
 #define VECTORS 4
 #define OUT_TILE 6
+#define WEIGHT_OUT_TILE 12
+#define WEIGHT_TILE_CASES TILE_CASES CASE(7) CASE(8) CASE(9) CASE(10) CASE(11) CASE(12)
 #define CHANNEL_TILE 4
 #define PAIR_TILE 2
 #define SUFFIX _avx512
@@ -158,30 +182,30 @@ int dc_best_level(void) {
 
 // A level above what this build has falls back to the best it has.
 void dc_forward(int level, const dc_layout *g, const float *x, const float *w, const float *theta,
-                const int32_t *masks, float *y, int64_t yStride) {
+                const int32_t *masks, int activated, float *y, int64_t yStride) {
 #if defined(__x86_64__)
-    if (level >= DC_LEVEL_AVX512) { forward_avx512(g, x, w, theta, masks, y, yStride); return; }
-    if (level == DC_LEVEL_AVX2) { forward_avx2(g, x, w, theta, masks, y, yStride); return; }
+    if (level >= DC_LEVEL_AVX512) { forward_avx512(g, x, w, theta, masks, activated, y, yStride); return; }
+    if (level == DC_LEVEL_AVX2) { forward_avx2(g, x, w, theta, masks, activated, y, yStride); return; }
 #endif
-    forward_generic(g, x, w, theta, masks, y, yStride);
+    forward_generic(g, x, w, theta, masks, activated, y, yStride);
 }
 
 void dc_backward_input(int level, const dc_layout *g, const float *x, const float *w, const float *theta,
-                       const int32_t *masks, const float *dy, float *dx, float *dTheta) {
+                       const int32_t *masks, int activated, const float *dy, float *dx, int accumulate, float *dTheta) {
 #if defined(__x86_64__)
-    if (level >= DC_LEVEL_AVX512) { backward_input_avx512(g, x, w, theta, masks, dy, dx, dTheta); return; }
-    if (level == DC_LEVEL_AVX2) { backward_input_avx2(g, x, w, theta, masks, dy, dx, dTheta); return; }
+    if (level >= DC_LEVEL_AVX512) { backward_input_avx512(g, x, w, theta, masks, activated, dy, dx, accumulate, dTheta); return; }
+    if (level == DC_LEVEL_AVX2) { backward_input_avx2(g, x, w, theta, masks, activated, dy, dx, accumulate, dTheta); return; }
 #endif
-    backward_input_generic(g, x, w, theta, masks, dy, dx, dTheta);
+    backward_input_generic(g, x, w, theta, masks, activated, dy, dx, accumulate, dTheta);
 }
 
 void dc_backward_weight(int level, const dc_layout *g, const float *x, const float *theta, const int32_t *masks,
-                        const float *dy, float *partial) {
+                        int activated, const float *dy, float *partial) {
 #if defined(__x86_64__)
-    if (level >= DC_LEVEL_AVX512) { backward_weight_avx512(g, x, theta, masks, dy, partial); return; }
-    if (level == DC_LEVEL_AVX2) { backward_weight_avx2(g, x, theta, masks, dy, partial); return; }
+    if (level >= DC_LEVEL_AVX512) { backward_weight_avx512(g, x, theta, masks, activated, dy, partial); return; }
+    if (level == DC_LEVEL_AVX2) { backward_weight_avx2(g, x, theta, masks, activated, dy, partial); return; }
 #endif
-    backward_weight_generic(g, x, theta, masks, dy, partial);
+    backward_weight_generic(g, x, theta, masks, activated, dy, partial);
 }
 
 int64_t dc_weight_partial_count(const dc_layout *g) {

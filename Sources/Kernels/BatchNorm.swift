@@ -12,6 +12,10 @@
 /// them in place, and the statistics become those of the global batch (channel sums and the
 /// sample count first, then the squared deviations from the global mean). Without it each
 /// channel is done in one task, whose data stays in cache between its passes.
+///
+/// `statistics`, in training mode without replicas: the batch statistics of `x`, taken
+/// beforehand by `batchStatistics` (a dense block takes each channel's once, for every layer
+/// that normalises it). They are the same numbers this function would take.
 @inlinable
 public func batchNormForward<T: BLASFloat>(x: UnsafePointer<T>, inputStride: Int, batch: Int, channels: Int, size: Int,
                                            gamma: UnsafePointer<T>, beta: UnsafePointer<T>,
@@ -19,17 +23,14 @@ public func batchNormForward<T: BLASFloat>(x: UnsafePointer<T>, inputStride: Int
                                            training: Bool, momentum: T, epsilon: T,
                                            mean: UnsafeMutablePointer<T>, inverseStd: UnsafeMutablePointer<T>,
                                            y: UnsafeMutablePointer<T>?,
+                                           statistics: BatchStatistics<T>? = nil,
                                            sumOverReplicas: ((UnsafeMutablePointer<T>, Int) -> Void)? = nil) {
+    precondition(statistics == nil || (training && sumOverReplicas == nil),
+                 "batchNormForward: statistics taken beforehand are a training pass's on one rank")
     nonisolated(unsafe) let runningMean = runningMean, runningVar = runningVar, mean = mean, inverseStd = inverseStd, y = y
-    func channelSum(_ c: Int) -> T {
-        var s: T = 0
-        for n in 0..<batch { s += sum(x + n * inputStride + c * size, count: size) }
-        return s
-    }
+    func channelSum(_ c: Int) -> T { batchChannelSum(x, inputStride: inputStride, batch: batch, size: size, channel: c) }
     func squaredDeviations(_ c: Int, from mu: T) -> T {
-        var v: T = 0
-        for n in 0..<batch { v += sumOfSquaredDeviations(x + n * inputStride + c * size, mean: mu, count: size) }
-        return v
+        batchSquaredDeviations(x, inputStride: inputStride, batch: batch, size: size, channel: c, from: mu)
     }
     /// Channel c given its statistics over m values (training) or the running ones.
     func normalize(_ c: Int, mu: T, squaredDeviations v: T, m: T) {
@@ -56,8 +57,13 @@ public func batchNormForward<T: BLASFloat>(x: UnsafePointer<T>, inputStride: Int
     }
     guard training, let sumOverReplicas else {
         let m = T(batch * size)
+        if let statistics, y == nil {  // nothing per value is left to do: not worth the workers
+            for c in 0..<channels { normalize(c, mu: statistics.mean[c], squaredDeviations: statistics.squaredDeviations[c], m: m) }
+            return
+        }
         parallelFor(channels) { c in
             guard training else { return normalize(c, mu: 0, squaredDeviations: 0, m: m) }
+            if let statistics { return normalize(c, mu: statistics.mean[c], squaredDeviations: statistics.squaredDeviations[c], m: m) }
             let mu = channelSum(c) / m
             normalize(c, mu: mu, squaredDeviations: squaredDeviations(c, from: mu), m: m)
         }
@@ -74,6 +80,47 @@ public func batchNormForward<T: BLASFloat>(x: UnsafePointer<T>, inputStride: Int
     parallelFor(channels) { c in shared[c] = squaredDeviations(c, from: mean[c]) }
     sumOverReplicas(sums, channels)
     parallelFor(channels) { c in normalize(c, mu: mean[c], squaredDeviations: shared[c], m: m) }
+}
+
+/// Per-channel batch statistics of (N, C, S) data, as training-mode batch norm takes them: each
+/// channel's mean and the sum of its squared deviations from it.
+public struct BatchStatistics<T: BLASFloat>: @unchecked Sendable {  // read-only pointers, shared by the workers
+    public var mean: UnsafePointer<T>
+    public var squaredDeviations: UnsafePointer<T>
+    public init(mean: UnsafePointer<T>, squaredDeviations: UnsafePointer<T>) {
+        (self.mean, self.squaredDeviations) = (mean, squaredDeviations)
+    }
+}
+
+/// Writes the batch statistics of `channels` channels of `x` (samples `inputStride` apart) into
+/// `mean` and `squaredDeviations`, one task per channel, as `batchNormForward` takes them.
+@inlinable
+public func batchStatistics<T: BLASFloat>(x: UnsafePointer<T>, inputStride: Int, batch: Int, channels: Int, size: Int,
+                                          mean: UnsafeMutablePointer<T>, squaredDeviations: UnsafeMutablePointer<T>) {
+    nonisolated(unsafe) let mean = mean, squaredDeviations = squaredDeviations
+    let m = T(batch * size)
+    parallelFor(channels) { c in
+        let mu = batchChannelSum(x, inputStride: inputStride, batch: batch, size: size, channel: c) / m
+        mean[c] = mu
+        squaredDeviations[c] = batchSquaredDeviations(x, inputStride: inputStride, batch: batch, size: size, channel: c, from: mu)
+    }
+}
+
+/// The sum of channel c over the batch.
+@inlinable
+func batchChannelSum<T: BLASFloat>(_ x: UnsafePointer<T>, inputStride: Int, batch: Int, size: Int, channel c: Int) -> T {
+    var s: T = 0
+    for n in 0..<batch { s += sum(x + n * inputStride + c * size, count: size) }
+    return s
+}
+
+/// The sum of squared deviations of channel c from `mu` over the batch.
+@inlinable
+func batchSquaredDeviations<T: BLASFloat>(_ x: UnsafePointer<T>, inputStride: Int, batch: Int, size: Int, channel c: Int,
+                                          from mu: T) -> T {
+    var v: T = 0
+    for n in 0..<batch { v += sumOfSquaredDeviations(x + n * inputStride + c * size, mean: mu, count: size) }
+    return v
 }
 
 /// Accumulates dγ, dβ and dx (dx samples `dxStride` apart). In training mode the gradient

@@ -46,8 +46,9 @@ public func convBackward<T: BLASFloat>(x: UnsafePointer<T>, inputStride: Int, we
         if parallelScatter { parallelFor(g.inChannels, scatter) } else { for c in 0..<g.inChannels { scatter(c) } }
     }
 
+    // The direct kernels write over dx themselves; per sample, each sample's dx is zeroed as its turn comes.
     let zeroesDxPerSample = overwritingDx && schedule == .perSample
-    if overwritingDx && !zeroesDxPerSample, let dx {
+    if overwritingDx && !zeroesDxPerSample && schedule != .direct, let dx {
         for n in 0..<batch { (dx + n * dxStride).update(repeating: 0, count: g.inputSize) }
     }
     if schedule == .direct {
@@ -56,8 +57,8 @@ public func convBackward<T: BLASFloat>(x: UnsafePointer<T>, inputStride: Int, we
                                    dy: asFloat(dy), outputStride: outputStride, dx: dx.map { asFloat($0) }, dxStride: dxStride,
                                    dWeight: asFloat(dWeight), dBias: dBias.map { asFloat($0) },
                                    dThreshold: dThreshold.map { asFloat($0) },
-                                   guardedInput: asFloat(columns), guardedGradient: asFloat(columnGradient),
-                                   scratch: asFloat(scratch))
+                                   overwritingDx: overwritingDx, guardedInput: asFloat(columns),
+                                   guardedGradient: asFloat(columnGradient), scratch: asFloat(scratch))
         return
     }
     precondition(inputAffine == nil, "convBackward: only the direct schedule applies an input affine map")

@@ -9,6 +9,8 @@ import CKernels
 /// The cores take samples in turn. Each chunk copies its sample's input (and, backward, output
 /// gradient) into a guarded buffer whose padding keeps every shifted load in bounds, and sums
 /// dW, db and dθ into its own slice of the scratch buffer; the slices are added at the end.
+/// When every tap of a channel shares its threshold (ReLU, none, ConvReLU at its zero start),
+/// the copy applies it and the kernels run `activated`, without a max per tap.
 public enum DirectConvolution {
     /// A per-channel affine map the kernels apply to their input as they copy it in: a batch
     /// norm's y = x · scale + shift, so that a dense layer's BN → (ReLU | ConvReLU) → conv never
@@ -36,11 +38,11 @@ public enum DirectConvolution {
         Int(layout(g).stride) * max(g.inChannels, g.outChannels)
     }
 
-    /// Scratch values: the mask table, the packed weights, stand-in thresholds, and each
-    /// chunk's dW, db and dθ, and its per-lane dW sums.
+    /// Scratch values: the mask table, the packed weights, stand-in thresholds, the channel
+    /// floors, and each chunk's dW, db and dθ, and its per-lane dW sums.
     public static func scratchCount(_ g: ConvGeometry) -> Int {
         var l = layout(g)
-        return Int(dc_mask_count(&l)) + g.weightCount + g.columnRows
+        return Int(dc_mask_count(&l)) + g.weightCount + g.columnRows + g.inChannels
             + (ChunkGradients<Float>.sliceSize(g) + Int(dc_weight_partial_count(&l))) * parallelChunkCount
     }
 
@@ -50,6 +52,10 @@ public enum DirectConvolution {
         var masks: UnsafeMutablePointer<Int32>
         var packedWeights: UnsafePointer<Float>
         var threshold: UnsafePointer<Float>
+        /// When every tap of a channel shares its threshold (ReLU, none, ConvReLU at its zero
+        /// start): those thresholds, one per channel, which the input copies apply, so that the
+        /// kernels run `activated`. Otherwise nil.
+        var floors: UnsafePointer<Float>?
         var partials: UnsafeMutablePointer<Float>
 
         init(_ scratch: UnsafeMutablePointer<Float>, _ layout: inout dc_layout, _ g: ConvGeometry,
@@ -62,9 +68,19 @@ public enum DirectConvolution {
             packedWeights = UnsafePointer(packed)
             let standIn = packed + g.weightCount
             if threshold == nil { standIn.update(repeating: -.infinity, count: g.columnRows) }
-            self.threshold = threshold ?? UnsafePointer(standIn)
-            partials = standIn + g.columnRows
+            let threshold = threshold ?? UnsafePointer(standIn)
+            self.threshold = threshold
+            let floors = standIn + g.columnRows
+            if dc_shared_thresholds(&layout, threshold) != 0 {
+                let taps = g.columnRows / g.inChannels
+                for c in 0..<g.inChannels { floors[c] = threshold[c * taps] }
+                self.floors = UnsafePointer(floors)
+            }
+            partials = floors + g.inChannels
         }
+
+        /// The `activated` argument of the kernels.
+        var activated: Int32 { floors == nil ? 0 : 1 }
     }
 
     /// `inputAffine`: per input channel, read x · scale + shift instead of x (see `InputAffine`).
@@ -81,9 +97,10 @@ public enum DirectConvolution {
             var l = l
             let xg = guarded + chunk * span
             for n in samples {
-                dc_copy_guarded(&l, x + n * inputStride, Int64(P), Int32(g.inChannels), inputAffine?.scale, inputAffine?.shift, xg)
+                dc_copy_guarded(&l, x + n * inputStride, Int64(P), Int32(g.inChannels), inputAffine?.scale, inputAffine?.shift,
+                                parts.floors, xg)
                 let yn = y + n * outputStride
-                dc_forward(level, &l, xg, parts.packedWeights, parts.threshold, parts.masks, yn, Int64(P))
+                dc_forward(level, &l, xg, parts.packedWeights, parts.threshold, parts.masks, parts.activated, yn, Int64(P))
                 if let bias {
                     for d in 0..<g.outChannels {
                         let plane = yn + d * P
@@ -94,12 +111,13 @@ public enum DirectConvolution {
         }
     }
 
-    /// `dx` is the gradient of the input as the kernels read it (after `inputAffine`).
+    /// `dx` is the gradient of the input as the kernels read it (after `inputAffine`), added into
+    /// dx or, with `overwritingDx`, written over it.
     public static func backward(x: UnsafePointer<Float>, inputStride: Int, weight: UnsafePointer<Float>,
                          threshold: UnsafePointer<Float>?, inputAffine: InputAffine? = nil, _ g: ConvGeometry, batch: Int,
                          dy: UnsafePointer<Float>, outputStride: Int, dx: UnsafeMutablePointer<Float>?, dxStride: Int,
                          dWeight: UnsafeMutablePointer<Float>, dBias: UnsafeMutablePointer<Float>?,
-                         dThreshold: UnsafeMutablePointer<Float>?,
+                         dThreshold: UnsafeMutablePointer<Float>?, overwritingDx: Bool = false,
                          guardedInput: UnsafeMutablePointer<Float>, guardedGradient: UnsafeMutablePointer<Float>,
                          scratch: UnsafeMutablePointer<Float>, level: Int32 = VectorKernels.level) {
         var l = layout(g)
@@ -116,12 +134,14 @@ public enum DirectConvolution {
             let dWLanes = laneSums + chunk * laneSumsSize
             for n in samples {
                 let dyn = dy + n * outputStride
-                dc_copy_guarded(&l, x + n * inputStride, Int64(P), Int32(g.inChannels), inputAffine?.scale, inputAffine?.shift, xg)
-                dc_copy_guarded(&l, dyn, Int64(P), Int32(D), nil, nil, dyg)
-                dc_backward_weight(level, &l, xg, parts.threshold, parts.masks, dyg, dWLanes)
+                dc_copy_guarded(&l, x + n * inputStride, Int64(P), Int32(g.inChannels), inputAffine?.scale, inputAffine?.shift,
+                                parts.floors, xg)
+                dc_copy_guarded(&l, dyn, Int64(P), Int32(D), nil, nil, nil, dyg)
+                dc_backward_weight(level, &l, xg, parts.threshold, parts.masks, parts.activated, dyg, dWLanes)
                 if needsInputPass {
-                    dc_backward_input(level, &l, xg, parts.packedWeights, parts.threshold, parts.masks, dyg,
-                                      dx.map { $0 + n * dxStride }, sums.threshold(chunk))
+                    dc_backward_input(level, &l, xg, parts.packedWeights, parts.threshold, parts.masks, parts.activated, dyg,
+                                      dx.map { $0 + n * dxStride }, overwritingDx ? 0 : 1,
+                                      dThreshold == nil ? nil : sums.threshold(chunk))
                 }
                 if dBias != nil {
                     let db = sums.bias(chunk)

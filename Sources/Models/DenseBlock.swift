@@ -1,3 +1,4 @@
+import Kernels
 import NN
 import Tensor
 
@@ -9,7 +10,9 @@ import Tensor
 /// concatenations never copy the growing feature map, and the buffer itself is the block output.
 /// Backward runs the layers in reverse over one gradient buffer of the same shape, into which
 /// every layer's batch-norm and convolution backward accumulate: by the time layer i runs, the
-/// gradients of its k channels are complete, since only later layers read them.
+/// gradients of its k channels are complete, since only later layers read them. For the same
+/// reason a channel's batch statistics are fixed once it is written, and a training pass takes
+/// them then, once, rather than in every layer that normalises it.
 package final class DenseBlock: Layer {
     package let inChannels: Int
     package let outChannels: Int
@@ -22,6 +25,11 @@ package final class DenseBlock: Layer {
     // for the gradient of a bottleneck's output.
     private let workspace = ConvolutionWorkspace()
     private let bottleneckGradient = Tensor()
+    /// In a training pass on one rank, each channel's batch statistics, taken once when the
+    /// channel is written: every later layer's first batch norm normalises it with the same
+    /// numbers, so taking them per layer would cost passes over the whole growing prefix.
+    private let channelMean: Tensor
+    private let channelSquaredDeviations: Tensor
 
     /// `bottleneck`: each layer first reduces its input to 4·growth channels with a 1×1
     /// convolution (DenseNet-B). ReLU and ConvReLU at `site` are applied by every convolution of
@@ -30,6 +38,8 @@ package final class DenseBlock: Layer {
                 activation: ActivationPlan, site: ActivationSite, batchNormMomentum: Float) {
         self.inChannels = inChannels
         outChannels = inChannels + layerCount * growthRate
+        channelMean = Tensor(shape: [outChannels])
+        channelSquaredDeviations = Tensor(shape: [outChannels])
         layers = (0..<layerCount).map { i in
             DenseLayer(inChannels: inChannels + i * growthRate, growthRate: growthRate, bottleneck: bottleneck,
                        activation: activation, site: site, batchNormMomentum: batchNormMomentum)
@@ -62,7 +72,19 @@ package final class DenseBlock: Layer {
         for n in 0..<batch {
             (features.pointer + n * sampleStride).update(from: x.pointer + n * inChannels * planeSize, count: inChannels * planeSize)
         }
-        for layer in layers { layer.forward(features, context, workspace: workspace) }
+        let sharesStatistics = context.training && context.sumOverReplicas == nil
+        func takeStatistics(of channels: Range<Int>) {
+            batchStatistics(x: features.pointer + channels.lowerBound * planeSize, inputStride: sampleStride, batch: batch,
+                            channels: channels.count, size: planeSize,
+                            mean: channelMean.pointer + channels.lowerBound,
+                            squaredDeviations: channelSquaredDeviations.pointer + channels.lowerBound)
+        }
+        if sharesStatistics { takeStatistics(of: 0..<inChannels) }
+        let statistics = BatchStatistics(mean: channelMean.pointer, squaredDeviations: channelSquaredDeviations.pointer)
+        for (i, layer) in layers.enumerated() {
+            layer.forward(features, context, workspace: workspace, statistics: sharesStatistics ? statistics : nil)
+            if sharesStatistics && i + 1 < layers.count { takeStatistics(of: layer.inChannels..<(layer.inChannels + layer.growthRate)) }
+        }
         return features
     }
 
@@ -137,12 +159,14 @@ final class DenseLayer {
     var activations: [NamedActivation] { (bottleneck?.activations ?? []) + exit.activations }
 
     /// Reads the first `inChannels` channels of `features` and writes the next `growthRate`.
-    func forward(_ features: Tensor, _ context: RunContext, workspace: ConvolutionWorkspace) {
+    /// `statistics`: those of the block's channels, for the batch norm that reads them.
+    func forward(_ features: Tensor, _ context: RunContext, workspace: ConvolutionWorkspace,
+                 statistics: BatchStatistics<Float>?) {
         let input = ChannelSlice(features, channels: 0..<inChannels)
         let output = ChannelSlice(features, channels: inChannels..<(inChannels + growthRate))
-        guard let bottleneck else { return exit.forward(input, into: output, context, workspace: workspace) }
+        guard let bottleneck else { return exit.forward(input, into: output, context, workspace: workspace, statistics: statistics) }
         bottleneckOutput.resize(to: [features.shape[0], bottleneck.outChannels] + features.shape.dropFirst(2))
-        bottleneck.forward(input, into: ChannelSlice(bottleneckOutput), context, workspace: workspace)
+        bottleneck.forward(input, into: ChannelSlice(bottleneckOutput), context, workspace: workspace, statistics: statistics)
         exit.forward(ChannelSlice(bottleneckOutput), into: output, context, workspace: workspace)
     }
 

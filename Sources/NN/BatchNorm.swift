@@ -65,8 +65,9 @@ package final class BatchNorm: Layer {
 
     /// Normalises `x` into `y`, contiguous (N, C, ...), with the batch statistics in training
     /// (moving the running ones) and the running ones otherwise. Without `y` only the statistics
-    /// are taken, for a consumer that applies them as it reads `x` (`inputAffine`).
-    func normalize(_ x: ChannelSlice, into y: Tensor?, _ context: RunContext) {
+    /// are taken, for a consumer that applies them as it reads `x` (`inputAffine`). `statistics`:
+    /// the batch statistics of `x`, already taken (see `batchNormForward`).
+    func normalize(_ x: ChannelSlice, into y: Tensor?, _ context: RunContext, statistics: BatchStatistics<Float>? = nil) {
         precondition(x.channels.count == channels, "BatchNorm: input \(x.shape) does not have \(channels) channels")
         trained = context.training
         sumOverReplicas = context.sumOverReplicas
@@ -74,7 +75,7 @@ package final class BatchNorm: Layer {
                          gamma: gamma.value.pointer, beta: beta.value.pointer,
                          runningMean: runningMean.pointer, runningVar: runningVar.pointer,
                          training: context.training, momentum: momentum(for: context), epsilon: epsilon,
-                         mean: mean.pointer, inverseStd: inverseStd.pointer, y: y?.pointer,
+                         mean: mean.pointer, inverseStd: inverseStd.pointer, y: y?.pointer, statistics: statistics,
                          sumOverReplicas: context.sumOverReplicas)
     }
 

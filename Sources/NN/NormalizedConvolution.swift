@@ -70,17 +70,19 @@ package final class NormalizedConvolution {
     }
 
     /// Writes the `outChannels` channels of `y` from the `inChannels` channels of `x`. `x` must
-    /// keep its values until `backward`.
-    package func forward(_ x: ChannelSlice, into y: ChannelSlice, _ context: RunContext, workspace: ConvolutionWorkspace) {
+    /// keep its values until `backward`. `statistics`: the batch statistics of `x`, when they
+    /// have been taken already (training on one rank; see `batchNormForward`).
+    package func forward(_ x: ChannelSlice, into y: ChannelSlice, _ context: RunContext, workspace: ConvolutionWorkspace,
+                         statistics: BatchStatistics<Float>? = nil) {
         input = x
         normalizesAsItReads = fusesBatchNorm && activation == nil && convolution.readsDirectly(x.shape)
         if normalizesAsItReads {
-            norm.normalize(x, into: nil, context)
+            norm.normalize(x, into: nil, context, statistics: statistics)
             convolution.forward(x, inputAffine: norm.inputAffine(), into: y, workspace: workspace)
             return
         }
         normalized.resize(to: x.shape)
-        norm.normalize(x, into: normalized, context)
+        norm.normalize(x, into: normalized, context, statistics: statistics)
         convolutionInput = activation?.forward(normalized, context) ?? normalized
         convolution.forward(ChannelSlice(convolutionInput), into: y, workspace: workspace)
     }

@@ -7,7 +7,9 @@ import Testing
 /// The direct kernels against the im2col path (itself checked against finite differences in
 /// Float64), in Float, at every instruction-set level this CPU runs: outputs and every gradient.
 @Suite struct DirectConvolutionTests {
-    enum Input: CaseIterable { case identity, relu, thresholds }
+    /// `sharedThresholds`: ConvReLU whose taps of a channel share one θ (as at its zero start),
+    /// which the direct path applies as it copies the input in, with the θ gradient still wanted.
+    enum Input: CaseIterable { case identity, relu, sharedThresholds, thresholds }
 
     struct Case: CustomStringConvertible, Sendable {
         var g: ConvGeometry
@@ -49,6 +51,7 @@ import Testing
         let thresholds: [Float]? = switch input {
         case .identity: nil
         case .relu: [Float](repeating: 0, count: g.columnRows)
+        case .sharedThresholds: (0..<g.columnRows).map { theta[$0 / (g.columnRows / g.inChannels) * (g.columnRows / g.inChannels)] }
         case .thresholds: theta
         }
         let bias = c.bias ? b : nil
@@ -66,7 +69,7 @@ import Testing
             }
             dx.withUnsafeMutableBufferPointer { dxp in dw.withUnsafeMutableBufferPointer { dwp in
                 db.withUnsafeMutableBufferPointer { dbp in dtheta.withUnsafeMutableBufferPointer { dtp in
-                    let dThreshold = input == .thresholds ? dtp.baseAddress : nil
+                    let dThreshold = input == .thresholds || input == .sharedThresholds ? dtp.baseAddress : nil
                     if schedule == .direct {
                         DirectConvolution.backward(x: x, inputStride: g.inputSize, weight: w, threshold: tp, g, batch: c.batch,
                                                    dy: dy, outputStride: g.outputSize, dx: dxp.baseAddress, dxStride: g.inputSize,
@@ -120,26 +123,36 @@ import Testing
         let plane = g.inHeight * g.inWidth
         let mapped = x.indices.map { i in x[i] * scale[i / plane % g.inChannels] + shift[i / plane % g.inChannels] }
 
-        func run(_ x: [Float], _ affine: DirectConvolution.InputAffine?, _ schedule: ConvSchedule) -> [String: [Float]] {
-            var y = [Float](repeating: 0, count: c.batch * g.outputSize), dx = [Float](repeating: 0, count: x.count)
+        func run(_ x: [Float], _ affine: DirectConvolution.InputAffine?, _ schedule: ConvSchedule, theta: [Float],
+                 thetaGradient: Bool) -> [String: [Float]] {
+            // dx starts as garbage: both paths must write over it (`overwritingDx`).
+            var y = [Float](repeating: 0, count: c.batch * g.outputSize), dx = [Float](repeating: 7, count: x.count)
             var dw = [Float](repeating: 0, count: g.weightCount), dtheta = [Float](repeating: 0, count: g.columnRows)
             let columns = Tensor(shape: [schedule.columnsCount(g)]), gradient = Tensor(shape: [schedule.columnsCount(g)])
             let scratch = Tensor(shape: [schedule.scratchCount(g)])
             convForward(x: x, inputStride: g.inputSize, weight: w, bias: nil, threshold: theta, inputAffine: affine, g,
                         batch: c.batch, y: &y, outputStride: g.outputSize, schedule: schedule, columns: columns.pointer,
                         scratch: scratch.pointer)
-            convBackward(x: x, inputStride: g.inputSize, weight: w, threshold: theta, inputAffine: affine, g, batch: c.batch,
-                         dy: dy, outputStride: g.outputSize, dx: &dx, dxStride: g.inputSize, dWeight: &dw, dBias: nil,
-                         dThreshold: &dtheta, schedule: schedule, columns: columns.pointer, scratch: scratch.pointer,
-                         columnGradient: gradient.pointer, overwritingDx: true)
+            dtheta.withUnsafeMutableBufferPointer { dtp in
+                convBackward(x: x, inputStride: g.inputSize, weight: w, threshold: theta, inputAffine: affine, g, batch: c.batch,
+                             dy: dy, outputStride: g.outputSize, dx: &dx, dxStride: g.inputSize, dWeight: &dw, dBias: nil,
+                             dThreshold: thetaGradient ? dtp.baseAddress : nil, schedule: schedule, columns: columns.pointer,
+                             scratch: scratch.pointer, columnGradient: gradient.pointer, overwritingDx: true)
+            }
             return ["y": y, "dx": dx, "dw": dw, "dtheta": dtheta]
         }
-        let expected = run(mapped, nil, .grouped(samples: c.batch))
-        let actual = scale.withUnsafeBufferPointer { sp in shift.withUnsafeBufferPointer { hp in
-            run(x, DirectConvolution.InputAffine(scale: sp.baseAddress!, shift: hp.baseAddress!), .direct)
-        } }
-        for name in expected.keys.sorted() {
-            #expect(mismatch(actual[name]!, expected[name]!, Tolerance(absolute: 1e-4, relative: 1e-4), name) == nil)
+        // ConvReLU with a θ per tap; ConvReLU at its zero start and a ReLU, whose shared
+        // thresholds the direct path applies as it copies the mapped input in.
+        let zero = [Float](repeating: 0, count: g.columnRows)
+        for (thresholds, thetaGradient, label) in [(theta, true, "thresholds"), (zero, true, "zero θ"), (zero, false, "relu")] {
+            let expected = run(mapped, nil, .grouped(samples: c.batch), theta: thresholds, thetaGradient: thetaGradient)
+            let actual = scale.withUnsafeBufferPointer { sp in shift.withUnsafeBufferPointer { hp in
+                run(x, DirectConvolution.InputAffine(scale: sp.baseAddress!, shift: hp.baseAddress!), .direct,
+                    theta: thresholds, thetaGradient: thetaGradient)
+            } }
+            for name in expected.keys.sorted() {
+                #expect(mismatch(actual[name]!, expected[name]!, Tolerance(absolute: 1e-4, relative: 1e-4), "\(name) (\(label))") == nil)
+            }
         }
     }
 

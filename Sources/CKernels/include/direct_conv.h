@@ -9,7 +9,11 @@
 // Every kernel applies the input activation per tap: the value a tap reads is max(x, θ[c,a])
 // with one θ per (input channel, kernel offset), as in ConvReLU. A ReLU is θ = 0 and a plain
 // convolution θ = -infinity. Taps that fall in the zero padding contribute 0 (the padding pads
-// the activated input) and give no θ gradient.
+// the activated input) and give no θ gradient. When every tap of a channel shares its threshold
+// (a ReLU, a plain convolution, ConvReLU at its zero start), the input can instead be copied in
+// activated (`dc_copy_guarded` with that floor) and the kernels called with `activated`: they
+// then skip the per-tap max, mask only the taps off the centre column, and, without a θ
+// gradient, sum the input gradient over all taps before gating it once.
 //
 // Layout: a sample's planes are copied into a "guarded" buffer, each plane with `guard` zeros
 // before it and the rest of its `stride` after it, so that every shifted vector load stays in
@@ -65,30 +69,38 @@ void dc_build_masks(const dc_layout *layout, int32_t *masks);
 
 /// Copies `planes` planes of `plane` values, `srcStride` apart, into the guarded layout, as
 /// src · scale[c] + shift[c] when `scale` and `shift` are given (a batch norm's affine form,
-/// applied on the way in so the normalised input is never stored).
+/// applied on the way in so the normalised input is never stored), then as max(·, floor[c])
+/// when `floor` is given (the activation, for kernels called with `activated`).
 void dc_copy_guarded(const dc_layout *layout, const float *src, int64_t srcStride, int32_t planes, const float *scale,
-                     const float *shift, float *dst);
+                     const float *shift, const float *floor, float *dst);
+
+/// 1 when every channel's taps share one threshold (θ[c,a] = θ[c,0] for all a), else 0: then
+/// the input may be copied in activated with floor θ[c,0].
+int dc_shared_thresholds(const dc_layout *layout, const float *theta);
 
 /// Rearranges weights (D, C, kh, kw) as (C, kh, kw, D), so that the output channels a tap
 /// feeds lie side by side: the layout the forward and input-gradient kernels read.
 void dc_pack_weights(const dc_layout *layout, const float *w, float *packed);
 
 /// Forward for one sample: y[d, p] = Σ_{c,a} w[d,c,a] · max(x[c, p+a], θ[c,a]), written to y
-/// (planes `yStride` apart). `xGuarded`: the input in the guarded layout.
+/// (planes `yStride` apart). `xGuarded`: the input in the guarded layout, copied in with the
+/// floor θ[c,0] when `activated` (which needs shared thresholds).
 void dc_forward(int level, const dc_layout *layout, const float *xGuarded, const float *packedWeights,
-                const float *theta, const int32_t *masks, float *y, int64_t yStride);
+                const float *theta, const int32_t *masks, int activated, float *y, int64_t yStride);
 
-/// Input gradient for one sample, accumulated into dx (planes `plane` apart; NULL to skip), and the θ
-/// gradient accumulated into dTheta (C·taps values). `dyGuarded`: the output gradient in the
-/// guarded layout (D planes).
+/// Input gradient for one sample, added into dx (planes `plane` apart; NULL to skip) or, without
+/// `accumulate`, written over it; and the θ gradient accumulated into dTheta (C·taps values; NULL
+/// to skip). `dyGuarded`: the output gradient in the guarded layout (D planes). `xGuarded` and
+/// `activated` as for `dc_forward`.
 void dc_backward_input(int level, const dc_layout *layout, const float *xGuarded, const float *packedWeights,
-                       const float *theta, const int32_t *masks, const float *dyGuarded, float *dx, float *dTheta);
+                       const float *theta, const int32_t *masks, int activated, const float *dyGuarded, float *dx,
+                       int accumulate, float *dTheta);
 
 /// Weight gradient for one sample, accumulated as per-lane partial sums (one vector per weight)
 /// into `partial`, so that summing over a plane and over samples needs no horizontal sums;
 /// `dc_reduce_weight_partials` adds them into dW (D, C, kh, kw) once at the end.
 void dc_backward_weight(int level, const dc_layout *layout, const float *xGuarded, const float *theta,
-                        const int32_t *masks, const float *dyGuarded, float *partial);
+                        const int32_t *masks, int activated, const float *dyGuarded, float *partial);
 
 /// Values of `partial`, to be zeroed before the first sample.
 int64_t dc_weight_partial_count(const dc_layout *layout);
