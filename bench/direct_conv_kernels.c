@@ -65,7 +65,7 @@ static double check(int level, int C, int D, int H, int W, enum Mode mode) {
     float *partial = floats(dc_weight_partial_count(&g)), *dW = floats((int64_t)D * rows);
     dc_forward(level, &g, xg, packed, theta, masks, activated, y, P);
     for (int64_t i = 0; i < (int64_t)C * P; i++) dx[i] = 1e30f;  // written over, not added to
-    dc_backward_input(level, &g, xg, packed, theta, masks, activated, dyg, dx, 0, mode == RELU ? NULL : dTheta);
+    dc_backward_input(level, &g, xg, packed, theta, masks, activated, dyg, dx, 0, mode == RELU ? NULL : dTheta, NULL);
     dc_backward_weight(level, &g, xg, theta, masks, activated, dyg, partial);
     dc_reduce_weight_partials(level, &g, partial, dW);
 
@@ -112,14 +112,14 @@ static double check(int level, int C, int D, int H, int W, enum Mode mode) {
 typedef struct {
     void (*forward)(int, const dc_layout *, const float *, const float *, const float *, const int32_t *, int, float *, int64_t);
     void (*input)(int, const dc_layout *, const float *, const float *, const float *, const int32_t *, int, const float *,
-                  float *, int, float *);
+                  float *, int, float *, const dc_norm_gradient *);
     void (*weight)(int, const dc_layout *, const float *, const float *, const int32_t *, int, const float *, float *);
 } Kernels;
 static const Kernels current = {dc_forward, dc_backward_input, dc_backward_weight};
 #ifdef AB_BASE
 void base_dc_forward(int, const dc_layout *, const float *, const float *, const float *, const int32_t *, int, float *, int64_t);
 void base_dc_backward_input(int, const dc_layout *, const float *, const float *, const float *, const int32_t *, int,
-                            const float *, float *, int, float *);
+                            const float *, float *, int, float *, const dc_norm_gradient *);
 void base_dc_backward_weight(int, const dc_layout *, const float *, const float *, const int32_t *, int, const float *, float *);
 static const Kernels base = {base_dc_forward, base_dc_backward_input, base_dc_backward_weight};
 enum { VARIANTS = 2 };
@@ -157,7 +157,8 @@ static void timeKernels(int level, const Kernels *variants, int C, int D, int H,
                 for (int n = 0; n < samples; n++) {
                     const float *xn = xg + (int64_t)n * g.stride * C, *dyn = dyg + (int64_t)n * g.stride * D;
                     if (k == 0) kn->forward(level, &g, xn, packed, theta, masks, activated, y, P);
-                    if (k == 1) kn->input(level, &g, xn, packed, theta, masks, activated, dyn, dx, 0, mode == RELU ? NULL : dTheta);
+                    if (k == 1) kn->input(level, &g, xn, packed, theta, masks, activated, dyn, dx, 0, mode == RELU ? NULL : dTheta,
+                                          NULL);
                     if (k == 2) kn->weight(level, &g, xn, theta, masks, activated, dyn, partial);
                 }
                 const double t = now() - t0;

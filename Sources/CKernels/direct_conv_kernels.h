@@ -38,6 +38,39 @@ static inline __attribute__((always_inline)) void FN(store_add)(float *dst, VF v
     }
 }
 
+/// Stores the input gradient v of channel c at positions p0 ..< p0+LANES (those before the
+/// plane's end) into dx: added when `accumulate`, else written. With `norm`, v is the gradient
+/// of the batch norm's output: scale[c] · v is added, and v's sums go into the per-lane vectors
+/// `sums[0]` (Σ v) and `sums[1]` (Σ v · (x − μ)).
+static inline __attribute__((always_inline)) void FN(store_input_gradient)(const dc_layout *g, float *dx, int c, int p0,
+        VF v, int accumulate, const dc_norm_gradient *norm, VF sums[2]) {
+    float *dst = dx + (int64_t)c * g->plane + p0;
+    if (!norm) {
+        FN(store_add)(dst, v, p0, g->plane, accumulate);
+        return;
+    }
+    const float *xc = norm->x + (int64_t)c * g->plane + p0;
+    const float mu = norm->mean[c], scale = norm->scale[c];
+    if (p0 + LANES <= g->plane) {
+        sums[0] += v;
+        sums[1] += v * (FN(load)(xc) - mu);
+        *(VF *)dst += scale * v;
+    } else {
+        for (int l = 0; l < LANES && p0 + l < g->plane; l++) {
+            sums[0][l] += v[l];
+            sums[1][l] += v[l] * (xc[l] - mu);
+            dst[l] += scale * v[l];
+        }
+    }
+}
+
+/// Adds channel c's lane sums of `store_input_gradient` into the batch norm's sums.
+static inline __attribute__((always_inline)) void FN(add_norm_sums)(const dc_norm_gradient *norm, int c, VF sums[2]) {
+    if (!norm) return;
+    norm->sumGradient[c] += FN(sum)(sums[0]);
+    norm->sumCenteredGradient[c] += FN(sum)(sums[1]);
+}
+
 /// `tile` output channels from d0 for the block of positions starting at pb.
 /// `activated`: the input was copied in already activated (`dc_copy_guarded` with a floor), so a
 /// tap reads it as it is, masked only where it may wrap into the next row (off the centre column).
@@ -112,11 +145,13 @@ static inline __attribute__((always_inline)) void FN(add_tap_gradient)(const dc_
 /// g_a[c, q] = Σ_d w[d,c,a] · dy[d, q - a] goes to dx where x[c,q] > θ[c,a] and to θ elsewhere.
 static inline __attribute__((always_inline)) void FN(backward_input_tile)(const dc_layout *g, const int32_t *offsets,
         int tile, int c0, const float *x, const float *w, const float *theta, const int32_t *masks, const float *dy,
-        float *dx, int accumulate, float *dTheta) {
+        float *dx, int accumulate, float *dTheta, const dc_norm_gradient *norm) {
     const int taps = g->taps;
-    VF thetaSums[CHANNEL_TILE][taps];
-    for (int ct = 0; ct < tile; ct++)
+    VF thetaSums[CHANNEL_TILE][taps], normSums[CHANNEL_TILE][2];
+    for (int ct = 0; ct < tile; ct++) {
         for (int a = 0; a < taps; a++) thetaSums[ct][a] = FN(splat)(0);
+        normSums[ct][0] = normSums[ct][1] = FN(splat)(0);
+    }
     for (int pb = 0; pb < g->blockedPlane; pb += LANES * VECTORS) {
         VF xv[CHANNEL_TILE][VECTORS], dxSum[CHANNEL_TILE][VECTORS];
         for (int ct = 0; ct < tile; ct++)
@@ -147,12 +182,13 @@ static inline __attribute__((always_inline)) void FN(backward_input_tile)(const 
         if (dx)
             for (int ct = 0; ct < tile; ct++)
                 for (int v = 0; v < VECTORS; v++)
-                    FN(store_add)(dx + (int64_t)(c0 + ct) * g->plane + pb + v * LANES, dxSum[ct][v], pb + v * LANES, g->plane,
-                                  accumulate);
+                    FN(store_input_gradient)(g, dx, c0 + ct, pb + v * LANES, dxSum[ct][v], accumulate, norm, normSums[ct]);
     }
-    for (int ct = 0; ct < tile; ct++)
+    for (int ct = 0; ct < tile; ct++) {
         for (int a = 0; a < taps; a++)
             if (dTheta) dTheta[(c0 + ct) * taps + a] += FN(sum)(thetaSums[ct][a]);
+        FN(add_norm_sums)(norm, c0 + ct, normSums[ct]);
+    }
 }
 
 /// The input gradient of channels c0 ..< c0+tile when every tap of a channel shares its threshold
@@ -163,8 +199,10 @@ static inline __attribute__((always_inline)) void FN(backward_input_tile)(const 
 /// sum over a column's taps is masked once too.
 static inline __attribute__((always_inline)) void FN(backward_input_shared_tile)(const dc_layout *g,
         const int32_t *offsets, int tile, int c0, const float *x, const float *w, const float *theta,
-        const int32_t *masks, const float *dy, float *dx, int accumulate) {
+        const int32_t *masks, const float *dy, float *dx, int accumulate, const dc_norm_gradient *norm) {
     const int taps = g->taps, kh = g->kernelHeight, kw = g->kernelWidth;
+    VF normSums[CHANNEL_TILE][2];
+    for (int ct = 0; ct < tile; ct++) normSums[ct][0] = normSums[ct][1] = FN(splat)(0);
     for (int pb = 0; pb < g->blockedPlane; pb += LANES * VECTORS) {
         VF total[CHANNEL_TILE][VECTORS];
         for (int ct = 0; ct < tile; ct++)
@@ -190,16 +228,17 @@ static inline __attribute__((always_inline)) void FN(backward_input_shared_tile)
             const VF floor = FN(splat)(theta[(c0 + ct) * taps]);
             for (int v = 0; v < VECTORS; v++) {
                 const VF xv = FN(load)(x + (int64_t)(c0 + ct) * g->stride + g->guard + pb + v * LANES);
-                FN(store_add)(dx + (int64_t)(c0 + ct) * g->plane + pb + v * LANES, FN(keep)(total[ct][v], xv > floor),
-                              pb + v * LANES, g->plane, accumulate);
+                FN(store_input_gradient)(g, dx, c0 + ct, pb + v * LANES, FN(keep)(total[ct][v], xv > floor), accumulate, norm,
+                                         normSums[ct]);
             }
         }
     }
+    for (int ct = 0; ct < tile; ct++) FN(add_norm_sums)(norm, c0 + ct, normSums[ct]);
 }
 
 static void FN(backward_input)(const dc_layout *g, const float *x, const float *w, const float *theta,
                                const int32_t *masks, int activated, const float *dy, float *dx, int accumulate,
-                               float *dTheta) {
+                               float *dTheta, const dc_norm_gradient *norm) {
     int32_t offsets[g->taps];
     dc_tap_offsets(g, offsets);
     const int shared = activated && !dTheta;
@@ -207,8 +246,8 @@ static void FN(backward_input)(const dc_layout *g, const float *x, const float *
     for (int c0 = 0; c0 < g->channels; c0 += CHANNEL_TILE) {
         const int tile = dc_tile(g->channels - c0, CHANNEL_TILE);
         switch (tile) {
-#define CASE(n) case n: if (shared) FN(backward_input_shared_tile)(g, offsets, n, c0, x, w, theta, masks, dy, dx, accumulate); \
-                        else FN(backward_input_tile)(g, offsets, n, c0, x, w, theta, masks, dy, dx, accumulate, dTheta); break;
+#define CASE(n) case n: if (shared) FN(backward_input_shared_tile)(g, offsets, n, c0, x, w, theta, masks, dy, dx, accumulate, norm); \
+                        else FN(backward_input_tile)(g, offsets, n, c0, x, w, theta, masks, dy, dx, accumulate, dTheta, norm); break;
             CHANNEL_TILE_CASES
 #undef CASE
         }

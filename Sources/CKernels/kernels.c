@@ -191,12 +191,16 @@ void dc_forward(int level, const dc_layout *g, const float *x, const float *w, c
 }
 
 void dc_backward_input(int level, const dc_layout *g, const float *x, const float *w, const float *theta,
-                       const int32_t *masks, int activated, const float *dy, float *dx, int accumulate, float *dTheta) {
+                       const int32_t *masks, int activated, const float *dy, float *dx, int accumulate, float *dTheta,
+                       const dc_norm_gradient *norm) {
 #if defined(__x86_64__)
-    if (level >= DC_LEVEL_AVX512) { backward_input_avx512(g, x, w, theta, masks, activated, dy, dx, accumulate, dTheta); return; }
-    if (level == DC_LEVEL_AVX2) { backward_input_avx2(g, x, w, theta, masks, activated, dy, dx, accumulate, dTheta); return; }
+    if (level >= DC_LEVEL_AVX512) {
+        backward_input_avx512(g, x, w, theta, masks, activated, dy, dx, accumulate, dTheta, norm);
+        return;
+    }
+    if (level == DC_LEVEL_AVX2) { backward_input_avx2(g, x, w, theta, masks, activated, dy, dx, accumulate, dTheta, norm); return; }
 #endif
-    backward_input_generic(g, x, w, theta, masks, activated, dy, dx, accumulate, dTheta);
+    backward_input_generic(g, x, w, theta, masks, activated, dy, dx, accumulate, dTheta, norm);
 }
 
 void dc_backward_weight(int level, const dc_layout *g, const float *x, const float *theta, const int32_t *masks,

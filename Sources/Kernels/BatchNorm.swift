@@ -185,3 +185,51 @@ public func batchNormBackward<T: BLASFloat>(x: UnsafePointer<T>, inputStride: In
     let m = sums[2 * channels]
     parallelFor(channels) { c in inputGradient(c, sumDy: shared[c], sumDyXhat: shared[channels + c], m: m) }
 }
+
+/// The part of training-mode batch norms' input gradients that flows through their batch
+/// statistics, per channel: dx −= shift + (x − μ) · slope. When a convolution's kernels take a
+/// batch norm's backward in their own pass (`DirectConvolution.NormGradient`), they add only
+/// γ/σ · g into dx; `batchNormGradient(fromSums:)` adds the rest here. The batch norms of a dense
+/// block that normalise one channel share its statistics, so their corrections add up into one
+/// pair, applied once by `applyBatchNormCorrections` when the channel's gradient is otherwise
+/// complete: one pass per channel instead of one per layer that reads it.
+public struct BatchNormCorrections<T: BLASFloat>: @unchecked Sendable {  // written between the passes that read them
+    public var shift: UnsafeMutablePointer<T>
+    public var slope: UnsafeMutablePointer<T>
+    public init(shift: UnsafeMutablePointer<T>, slope: UnsafeMutablePointer<T>) { (self.shift, self.slope) = (shift, slope) }
+}
+
+/// Batch-norm backward (training mode, one rank) from the sums over its m values of g, the
+/// gradient of its output, and of g · (x − μ): accumulates dγ and dβ, and adds the statistics'
+/// part of the input gradient, −γ/σ · (mean(g) + x̂ · mean(g · x̂)), into `corrections`.
+@inlinable
+public func batchNormGradient<T: BLASFloat>(fromSums sumGradient: UnsafePointer<T>, sumCenteredGradient: UnsafePointer<T>,
+                                            count m: T, channels: Int, gamma: UnsafePointer<T>, inverseStd: UnsafePointer<T>,
+                                            dGamma: UnsafeMutablePointer<T>, dBeta: UnsafeMutablePointer<T>,
+                                            corrections: BatchNormCorrections<T>) {
+    for c in 0..<channels {
+        let inv = inverseStd[c], scale = gamma[c] * inv
+        let sumGradientXhat = sumCenteredGradient[c] * inv
+        dGamma[c] += sumGradientXhat
+        dBeta[c] += sumGradient[c]
+        corrections.shift[c] += scale * sumGradient[c] / m
+        corrections.slope[c] += scale * inv * sumGradientXhat / m
+    }
+}
+
+/// dx −= shift + (x − mean) · slope for `channels` channels (samples `inputStride` and
+/// `dxStride` apart): the corrections gathered by `batchNormGradient(fromSums:)`, whose batch
+/// norms normalised x with these means.
+@inlinable
+public func applyBatchNormCorrections<T: BLASFloat>(x: UnsafePointer<T>, inputStride: Int, batch: Int, channels: Int,
+                                                    size: Int, mean: UnsafePointer<T>, corrections: BatchNormCorrections<T>,
+                                                    dx: UnsafeMutablePointer<T>, dxStride: Int) {
+    nonisolated(unsafe) let dx = dx
+    parallelFor(channels) { c in
+        let mu = mean[c], shift = corrections.shift[c], slope = corrections.slope[c]
+        for n in 0..<batch {
+            let xc = x + n * inputStride + c * size, dxc = dx + n * dxStride + c * size
+            for i in 0..<size { dxc[i] -= shift + (xc[i] - mu) * slope }
+        }
+    }
+}

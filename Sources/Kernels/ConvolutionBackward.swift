@@ -5,11 +5,13 @@
 /// Taking samples per core, each sample's dx is then zeroed just before its gradient goes in,
 /// while it is in that core's cache, rather than the whole tensor beforehand (a separate pass
 /// of ~100 MB per char-CNN step). Workspaces and `inputAffine` as in `convForward`; with
-/// `inputAffine`, dx is the gradient of the input as the kernels read it (after the map).
+/// `inputAffine`, dx is the gradient of the input as the kernels read it (after the map), or,
+/// with `normGradient` too, the batch norm's input (see `DirectConvolution.NormGradient`).
 /// `columnGradient` holds `schedule.columnsCount(g)` values.
 @inlinable
 public func convBackward<T: BLASFloat>(x: UnsafePointer<T>, inputStride: Int, weight: UnsafePointer<T>,
                                        threshold: UnsafePointer<T>?, inputAffine: DirectConvolution.InputAffine? = nil,
+                                       normGradient: DirectConvolution.NormGradient? = nil,
                                        _ g: ConvGeometry, batch: Int,
                                        dy: UnsafePointer<T>, outputStride: Int,
                                        dx: UnsafeMutablePointer<T>?, dxStride: Int,
@@ -53,7 +55,8 @@ public func convBackward<T: BLASFloat>(x: UnsafePointer<T>, inputStride: Int, we
     }
     if schedule == .direct {
         DirectConvolution.backward(x: asFloat(x), inputStride: inputStride, weight: asFloat(weight),
-                                   threshold: threshold.map { asFloat($0) }, inputAffine: inputAffine, g, batch: batch,
+                                   threshold: threshold.map { asFloat($0) }, inputAffine: inputAffine,
+                                   normGradient: normGradient, g, batch: batch,
                                    dy: asFloat(dy), outputStride: outputStride, dx: dx.map { asFloat($0) }, dxStride: dxStride,
                                    dWeight: asFloat(dWeight), dBias: dBias.map { asFloat($0) },
                                    dThreshold: dThreshold.map { asFloat($0) },
@@ -61,7 +64,7 @@ public func convBackward<T: BLASFloat>(x: UnsafePointer<T>, inputStride: Int, we
                                    guardedGradient: asFloat(columnGradient), scratch: asFloat(scratch))
         return
     }
-    precondition(inputAffine == nil, "convBackward: only the direct schedule applies an input affine map")
+    precondition(inputAffine == nil && normGradient == nil, "convBackward: only the direct schedule applies an input affine map")
     guard case .grouped(let groupSize) = schedule else {
         let sums = ChunkGradients(zeroing: scratch, g)
         withSingleThreadedBLAS {

@@ -21,6 +21,20 @@ public enum DirectConvolution {
         public init(scale: UnsafePointer<Float>, shift: UnsafePointer<Float>) { (self.scale, self.shift) = (scale, shift) }
     }
 
+    /// A training batch norm whose `InputAffine` the kernels read through, for the input-gradient
+    /// kernel to take its backward in the same pass (`dc_norm_gradient`): instead of the gradient
+    /// g of the mapped input, dx receives scale · g, and per channel Σ g and Σ g · (x − mean)
+    /// over the batch are written, from which the rest follows (`batchNormGradient(fromSums:)`).
+    public struct NormGradient: @unchecked Sendable {  // the workers read `mean`; the sums are written after them
+        public var mean: UnsafePointer<Float>
+        public var sumGradient: UnsafeMutablePointer<Float>
+        public var sumCenteredGradient: UnsafeMutablePointer<Float>
+        public init(mean: UnsafePointer<Float>, sumGradient: UnsafeMutablePointer<Float>,
+                    sumCenteredGradient: UnsafeMutablePointer<Float>) {
+            (self.mean, self.sumGradient, self.sumCenteredGradient) = (mean, sumGradient, sumCenteredGradient)
+        }
+    }
+
     /// Whether `g` has the shape the kernels handle: stride 1, odd kernel, padding half the kernel.
     public static func supports(_ g: ConvGeometry) -> Bool {
         dc_supports(Int32(g.kernelHeight), Int32(g.kernelWidth), Int32(g.padHeight), Int32(g.padWidth),
@@ -39,11 +53,11 @@ public enum DirectConvolution {
     }
 
     /// Scratch values: the mask table, the packed weights, stand-in thresholds, the channel
-    /// floors, and each chunk's dW, db and dθ, and its per-lane dW sums.
+    /// floors, and each chunk's dW, db and dθ, its per-lane dW sums and its batch-norm sums.
     public static func scratchCount(_ g: ConvGeometry) -> Int {
         var l = layout(g)
         return Int(dc_mask_count(&l)) + g.weightCount + g.columnRows + g.inChannels
-            + (ChunkGradients<Float>.sliceSize(g) + Int(dc_weight_partial_count(&l))) * parallelChunkCount
+            + (ChunkGradients<Float>.sliceSize(g) + Int(dc_weight_partial_count(&l)) + 2 * g.inChannels) * parallelChunkCount
     }
 
     /// The scratch buffer's parts. Without trainable thresholds the kernels still read one per
@@ -112,26 +126,35 @@ public enum DirectConvolution {
     }
 
     /// `dx` is the gradient of the input as the kernels read it (after `inputAffine`), added into
-    /// dx or, with `overwritingDx`, written over it.
+    /// dx or, with `overwritingDx`, written over it. With `normGradient` (which needs
+    /// `inputAffine` and `dx`), dx is the batch norm's input instead, and is added into.
     public static func backward(x: UnsafePointer<Float>, inputStride: Int, weight: UnsafePointer<Float>,
-                         threshold: UnsafePointer<Float>?, inputAffine: InputAffine? = nil, _ g: ConvGeometry, batch: Int,
+                         threshold: UnsafePointer<Float>?, inputAffine: InputAffine? = nil, normGradient: NormGradient? = nil,
+                         _ g: ConvGeometry, batch: Int,
                          dy: UnsafePointer<Float>, outputStride: Int, dx: UnsafeMutablePointer<Float>?, dxStride: Int,
                          dWeight: UnsafeMutablePointer<Float>, dBias: UnsafeMutablePointer<Float>?,
                          dThreshold: UnsafeMutablePointer<Float>?, overwritingDx: Bool = false,
                          guardedInput: UnsafeMutablePointer<Float>, guardedGradient: UnsafeMutablePointer<Float>,
                          scratch: UnsafeMutablePointer<Float>, level: Int32 = VectorKernels.level) {
+        precondition(normGradient == nil || (inputAffine != nil && dx != nil && !overwritingDx),
+                     "DirectConvolution: a batch norm's gradient needs its input affine map and a dx to add into")
         var l = layout(g)
         let parts = Scratch(scratch, &l, g, weight: weight, threshold: threshold)
-        let P = g.columnCount, D = g.outChannels, span = guardedCount(g)
+        let P = g.columnCount, C = g.inChannels, D = g.outChannels, span = guardedCount(g)
         let sums = ChunkGradients(zeroing: parts.partials, g)
         let laneSumsSize = Int(dc_weight_partial_count(&l)), laneSums = sums.end
         laneSums.update(repeating: 0, count: laneSumsSize * parallelChunkCount)
+        // Each chunk's Σ g and Σ g · (x − mean) per channel, side by side.
+        let normSums = laneSums + laneSumsSize * parallelChunkCount
+        if normGradient != nil { normSums.update(repeating: 0, count: 2 * C * parallelChunkCount) }
         let needsInputPass = dx != nil || dThreshold != nil
         nonisolated(unsafe) let (x, dy, dx, guardedInput, guardedGradient) = (x, dy, dx, guardedInput, guardedGradient)
         parallelChunks(batch) { chunk, samples in
             var l = l
             let xg = guardedInput + chunk * span, dyg = guardedGradient + chunk * span
             let dWLanes = laneSums + chunk * laneSumsSize
+            var norm = dc_norm_gradient(x: nil, mean: normGradient?.mean, scale: inputAffine?.scale,
+                                        sumGradient: normSums + 2 * C * chunk, sumCenteredGradient: normSums + 2 * C * chunk + C)
             for n in samples {
                 let dyn = dy + n * outputStride
                 dc_copy_guarded(&l, x + n * inputStride, Int64(P), Int32(g.inChannels), inputAffine?.scale, inputAffine?.shift,
@@ -139,9 +162,17 @@ public enum DirectConvolution {
                 dc_copy_guarded(&l, dyn, Int64(P), Int32(D), nil, nil, nil, dyg)
                 dc_backward_weight(level, &l, xg, parts.threshold, parts.masks, parts.activated, dyg, dWLanes)
                 if needsInputPass {
-                    dc_backward_input(level, &l, xg, parts.packedWeights, parts.threshold, parts.masks, parts.activated, dyg,
-                                      dx.map { $0 + n * dxStride }, overwritingDx ? 0 : 1,
-                                      dThreshold == nil ? nil : sums.threshold(chunk))
+                    func backwardInput(_ norm: UnsafePointer<dc_norm_gradient>?) {
+                        dc_backward_input(level, &l, xg, parts.packedWeights, parts.threshold, parts.masks, parts.activated,
+                                          dyg, dx.map { $0 + n * dxStride }, overwritingDx ? 0 : 1,
+                                          dThreshold == nil ? nil : sums.threshold(chunk), norm)
+                    }
+                    if normGradient == nil {
+                        backwardInput(nil)
+                    } else {
+                        norm.x = x + n * inputStride
+                        backwardInput(&norm)
+                    }
                 }
                 if dBias != nil {
                     let db = sums.bias(chunk)
@@ -151,5 +182,15 @@ public enum DirectConvolution {
             dc_reduce_weight_partials(level, &l, dWLanes, sums.weight(chunk))
         }
         sums.addAll(dWeight: dWeight, dBias: dBias, dThreshold: dThreshold)
+        if let normGradient {
+            for c in 0..<C {
+                var (sumG, sumCentered): (Float, Float) = (0, 0)
+                for chunk in 0..<parallelChunkCount {
+                    sumG += normSums[2 * C * chunk + c]
+                    sumCentered += normSums[2 * C * chunk + C + c]
+                }
+                (normGradient.sumGradient[c], normGradient.sumCenteredGradient[c]) = (sumG, sumCentered)
+            }
+        }
     }
 }

@@ -30,6 +30,13 @@ package final class DenseBlock: Layer {
     /// numbers, so taking them per layer would cost passes over the whole growing prefix.
     private let channelMean: Tensor
     private let channelSquaredDeviations: Tensor
+    /// Whether the last forward pass took them (a training pass on one rank).
+    private var sharedStatistics = false
+    /// In backward after such a pass: per channel, the part of its gradient that flows through
+    /// the batch statistics of the layers that normalise it, gathered from each layer and applied
+    /// once (see `BatchNormCorrections`).
+    private let correctionShift: Tensor
+    private let correctionSlope: Tensor
 
     /// `bottleneck`: each layer first reduces its input to 4·growth channels with a 1×1
     /// convolution (DenseNet-B). ReLU and ConvReLU at `site` are applied by every convolution of
@@ -40,6 +47,8 @@ package final class DenseBlock: Layer {
         outChannels = inChannels + layerCount * growthRate
         channelMean = Tensor(shape: [outChannels])
         channelSquaredDeviations = Tensor(shape: [outChannels])
+        correctionShift = Tensor(shape: [outChannels])
+        correctionSlope = Tensor(shape: [outChannels])
         layers = (0..<layerCount).map { i in
             DenseLayer(inChannels: inChannels + i * growthRate, growthRate: growthRate, bottleneck: bottleneck,
                        activation: activation, site: site, batchNormMomentum: batchNormMomentum)
@@ -73,6 +82,7 @@ package final class DenseBlock: Layer {
             (features.pointer + n * sampleStride).update(from: x.pointer + n * inChannels * planeSize, count: inChannels * planeSize)
         }
         let sharesStatistics = context.training && context.sumOverReplicas == nil
+        sharedStatistics = sharesStatistics
         func takeStatistics(of channels: Range<Int>) {
             batchStatistics(x: features.pointer + channels.lowerBound * planeSize, inputStride: sampleStride, batch: batch,
                             channels: channels.count, size: planeSize,
@@ -94,9 +104,31 @@ package final class DenseBlock: Layer {
         // Starting from dy is zeroing once and accumulating the gradient from after the block.
         featureGradient.resize(to: features.shape)
         featureGradient.copy(from: dy)
-        for layer in layers.reversed() {
-            layer.backward(featureGradient, workspace: workspace, bottleneckGradient: bottleneckGradient)
+        // After a pass with shared statistics, the layers may leave the statistics' part of
+        // their batch norms' input gradients to the block; a channel's is applied before the
+        // layer that wrote it reads its gradient, when no later layer adds to it any more.
+        let corrections = sharedStatistics
+            ? BatchNormCorrections(shift: correctionShift.pointer, slope: correctionSlope.pointer) : nil
+        correctionShift.zero()
+        correctionSlope.zero()
+        var correcting = false
+        func applyCorrections(to channels: Range<Int>) {
+            guard correcting, let corrections else { return }
+            let x = features.pointer + channels.lowerBound * planeSize, dx = featureGradient.pointer + channels.lowerBound * planeSize
+            let shifted = BatchNormCorrections(shift: corrections.shift + channels.lowerBound,
+                                               slope: corrections.slope + channels.lowerBound)
+            applyBatchNormCorrections(x: x, inputStride: outChannels * planeSize, batch: batch, channels: channels.count,
+                                      size: planeSize, mean: channelMean.pointer + channels.lowerBound, corrections: shifted,
+                                      dx: dx, dxStride: outChannels * planeSize)
         }
+        for layer in layers.reversed() {
+            applyCorrections(to: layer.inChannels..<(layer.inChannels + layer.growthRate))
+            if layer.backward(featureGradient, workspace: workspace, bottleneckGradient: bottleneckGradient,
+                              corrections: corrections) {
+                correcting = true
+            }
+        }
+        applyCorrections(to: 0..<inChannels)
         inputGradient.resize(to: [batch, inChannels, features.shape[2], features.shape[3]])
         for n in 0..<batch {
             (inputGradient.pointer + n * inChannels * planeSize)
@@ -172,13 +204,19 @@ final class DenseLayer {
 
     /// Takes the gradient of its new channels from `featureGradient` and accumulates the
     /// gradient of its input prefix into it. `bottleneckGradient` is scratch shared by the block.
-    func backward(_ featureGradient: Tensor, workspace: ConvolutionWorkspace, bottleneckGradient: Tensor) {
+    /// `corrections`: where the block gathers what the batch norm reading the prefix leaves to
+    /// it (`NormalizedConvolution.backward`); returns whether it left any.
+    func backward(_ featureGradient: Tensor, workspace: ConvolutionWorkspace, bottleneckGradient: Tensor,
+                  corrections: BatchNormCorrections<Float>?) -> Bool {
         let dy = ChannelSlice(featureGradient, channels: inChannels..<(inChannels + growthRate))
         let dx = ChannelSlice(featureGradient, channels: 0..<inChannels)
-        guard let bottleneck else { return exit.backward(dy, addingInputGradientTo: dx, workspace: workspace) }
+        guard let bottleneck else {
+            return exit.backward(dy, addingInputGradientTo: dx, workspace: workspace, corrections: corrections)
+        }
         bottleneckGradient.resize(to: bottleneckOutput.shape)
         bottleneckGradient.zero()
         exit.backward(dy, addingInputGradientTo: ChannelSlice(bottleneckGradient), workspace: workspace)
-        bottleneck.backward(ChannelSlice(bottleneckGradient), addingInputGradientTo: dx, workspace: workspace)
+        return bottleneck.backward(ChannelSlice(bottleneckGradient), addingInputGradientTo: dx, workspace: workspace,
+                                   corrections: corrections)
     }
 }

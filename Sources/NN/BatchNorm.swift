@@ -88,6 +88,29 @@ package final class BatchNorm: Layer {
         return DirectConvolution.InputAffine(scale: affineScale.pointer, shift: affineShift.pointer)
     }
 
+    /// Whether the last `normalize` was a training pass on one rank: then a convolution that read
+    /// it through `inputAffine()` can take its backward in its own pass (`kernelGradient`).
+    var takesKernelGradient: Bool { trained && sumOverReplicas == nil }
+
+    /// For the convolution that reads the last `normalize` through `inputAffine()`: where its
+    /// input-gradient kernel writes the sums this batch norm's backward needs (`sums`, resized to
+    /// two values per channel).
+    func kernelGradient(sums: Tensor) -> DirectConvolution.NormGradient {
+        precondition(takesKernelGradient, "BatchNorm: the kernels take the backward of a training pass on one rank only")
+        sums.resize(to: [2, channels])
+        return DirectConvolution.NormGradient(mean: mean.pointer, sumGradient: sums.pointer,
+                                              sumCenteredGradient: sums.pointer + channels)
+    }
+
+    /// Backward of the last `normalize` from the sums its `kernelGradient` received over `count`
+    /// values per channel: accumulates dγ and dβ, and adds the part of the input gradient that
+    /// flows through the batch statistics into `corrections` (the kernels added the rest).
+    func addGradient(fromKernelSums sums: Tensor, count: Int, into corrections: BatchNormCorrections<Float>) {
+        batchNormGradient(fromSums: sums.pointer, sumCenteredGradient: sums.pointer + channels, count: Float(count),
+                          channels: channels, gamma: gamma.value.pointer, inverseStd: inverseStd.pointer,
+                          dGamma: gamma.grad.pointer, dBeta: beta.grad.pointer, corrections: corrections)
+    }
+
     /// Backward of the last `normalize`, which read `x`: accumulates dγ, dβ and, into `dx`, the
     /// gradient of `x`, given `dy`, the gradient of the contiguous normalised output.
     func addInputGradient(of x: ChannelSlice, dy: Tensor, into dx: ChannelSlice) {

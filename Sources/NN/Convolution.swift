@@ -125,19 +125,22 @@ package final class Convolution: Layer, ObservableActivation {
     }
 
     /// Backward of `forward(x, inputAffine:, into:)` given `dy`: accumulates the parameter
-    /// gradients and overwrites `dx` with the gradient of the input as read (after `inputAffine`).
-    func backward(_ x: ChannelSlice, inputAffine: DirectConvolution.InputAffine? = nil, dy: ChannelSlice, dx: ChannelSlice,
+    /// gradients and overwrites `dx` with the gradient of the input as read (after `inputAffine`),
+    /// or, with `normGradient`, adds into it γ/σ · that gradient, taking the batch norm's sums
+    /// (see `DirectConvolution.NormGradient`).
+    func backward(_ x: ChannelSlice, inputAffine: DirectConvolution.InputAffine? = nil,
+                  normGradient: DirectConvolution.NormGradient? = nil, dy: ChannelSlice, dx: ChannelSlice,
                   workspace: ConvolutionWorkspace) {
         let g = geometry(for: x.shape)
         precondition(dx.shape == x.shape && dy.batch == x.batch && dy.channels.count == outChannels && dy.planeSize == g.columnCount,
                      "Convolution: gradients \(dy.shape) and \(dx.shape) for input \(x.shape)")
         let schedule = workspace.prepare(g, batch: x.batch, backward: true)
         convBackward(x: x.pointer, inputStride: x.sampleStride, weight: weight.value.pointer,
-                     threshold: appliedThreshold, inputAffine: inputAffine, g, batch: x.batch,
+                     threshold: appliedThreshold, inputAffine: inputAffine, normGradient: normGradient, g, batch: x.batch,
                      dy: dy.pointer, outputStride: dy.sampleStride,
                      dx: dx.pointer, dxStride: dx.sampleStride,
                      dWeight: weight.grad.pointer, dBias: bias?.grad.pointer, dThreshold: threshold?.grad.pointer,
                      schedule: schedule, columns: workspace.columns.pointer, scratch: workspace.scratch.pointer,
-                     columnGradient: workspace.columnGradient.pointer, overwritingDx: true)
+                     columnGradient: workspace.columnGradient.pointer, overwritingDx: normGradient == nil)
     }
 }

@@ -35,6 +35,8 @@ package final class NormalizedConvolution {
     private var normalizesAsItReads = false
     private let normalized = Tensor()
     private var convolutionInput = Tensor()
+    /// The batch-norm sums the convolution's kernels take in backward (`corrections`).
+    private let normSums = Tensor()
 
     package init(inChannels: Int, outChannels: Int, kernelSize: Int, padding: Int = 0, activation: Activation,
                  fusesBatchNorm: Bool, batchNormMomentum: Float, names: (norm: String, activation: String, convolution: String)) {
@@ -90,8 +92,22 @@ package final class NormalizedConvolution {
     /// Takes `dy`, the gradient of the last forward pass's `y`: accumulates the parameter
     /// gradients and adds the gradient of its `x` into `dx`. The gradient of the convolution's
     /// input passes through the workspace's `inputGradient`.
-    package func backward(_ dy: ChannelSlice, addingInputGradientTo dx: ChannelSlice, workspace: ConvolutionWorkspace) {
+    ///
+    /// With `corrections`, where the kernels normalised as they read in a training pass on one
+    /// rank, they take the batch norm's backward in their own pass instead: what goes into `dx`
+    /// then lacks the part that flows through the batch statistics, which goes into
+    /// `corrections` for the caller to apply (`applyBatchNormCorrections`, with this pass's
+    /// means). Returns whether it did.
+    @discardableResult
+    package func backward(_ dy: ChannelSlice, addingInputGradientTo dx: ChannelSlice, workspace: ConvolutionWorkspace,
+                          corrections: BatchNormCorrections<Float>? = nil) -> Bool {
         guard let x = input else { preconditionFailure("NormalizedConvolution: backward before forward") }
+        if normalizesAsItReads, norm.takesKernelGradient, let corrections {
+            convolution.backward(x, inputAffine: norm.inputAffine(), normGradient: norm.kernelGradient(sums: normSums), dy: dy,
+                                 dx: dx, workspace: workspace)
+            norm.addGradient(fromKernelSums: normSums, count: x.batch * x.planeSize, into: corrections)
+            return true
+        }
         let convolutionGradient = workspace.inputGradient
         convolutionGradient.resize(to: x.shape)
         if normalizesAsItReads {
@@ -102,5 +118,6 @@ package final class NormalizedConvolution {
                                  workspace: workspace)
         }
         norm.addInputGradient(of: x, dy: activation?.backward(convolutionGradient) ?? convolutionGradient, into: dx)
+        return false
     }
 }

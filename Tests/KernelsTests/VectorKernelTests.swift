@@ -156,6 +156,65 @@ import Testing
         }
     }
 
+    /// With a batch norm's gradient taken in the input-gradient pass, the kernels add γ/σ · g
+    /// into dx (g: the gradient of the mapped input, as `overwritingDx` writes it) and return
+    /// Σ g and Σ g · (x − μ) per channel, at every level and for each kind of threshold; the
+    /// weight and θ gradients stay as they were.
+    @Test(arguments: [cases[0], cases[2], cases[6]])
+    func normGradientMatchesSeparatePass(_ c: Case) {
+        var rng = RNG(seed: 7, stream: "direct-norm")
+        let g = c.g, plane = g.inHeight * g.inWidth
+        func values(_ n: Int, _ scale: Double = 1) -> [Float] { (0..<n).map { _ in Float(rng.normal() * scale) } }
+        let x = values(c.batch * g.inputSize), w = values(g.weightCount, 0.5), theta = values(g.columnRows, 0.5)
+        let scale = values(g.inChannels), shift = values(g.inChannels), mean = values(g.inChannels)
+        let dy = values(c.batch * g.outputSize), dx0 = values(x.count)
+        let zero = [Float](repeating: 0, count: g.columnRows)
+
+        func run(_ thresholds: [Float], thetaGradient: Bool, norm: Bool, level: Int32) -> [String: [Float]] {
+            var dx = norm ? dx0 : [Float](repeating: 7, count: x.count)
+            var dw = [Float](repeating: 0, count: g.weightCount), dtheta = [Float](repeating: 0, count: g.columnRows)
+            var sums = [Float](repeating: 0, count: 2 * g.inChannels)
+            let columns = Tensor(shape: [ConvSchedule.direct.columnsCount(g)])
+            let gradient = Tensor(shape: [ConvSchedule.direct.columnsCount(g)])
+            let scratch = Tensor(shape: [ConvSchedule.direct.scratchCount(g)])
+            scale.withUnsafeBufferPointer { sp in shift.withUnsafeBufferPointer { hp in mean.withUnsafeBufferPointer { mp in
+                sums.withUnsafeMutableBufferPointer { sums in dtheta.withUnsafeMutableBufferPointer { dtp in
+                    let normGradient = DirectConvolution.NormGradient(mean: mp.baseAddress!, sumGradient: sums.baseAddress!,
+                                                                      sumCenteredGradient: sums.baseAddress! + g.inChannels)
+                    DirectConvolution.backward(x: x, inputStride: g.inputSize, weight: w, threshold: thresholds,
+                                               inputAffine: DirectConvolution.InputAffine(scale: sp.baseAddress!, shift: hp.baseAddress!),
+                                               normGradient: norm ? normGradient : nil, g, batch: c.batch,
+                                               dy: dy, outputStride: g.outputSize, dx: &dx, dxStride: g.inputSize, dWeight: &dw,
+                                               dBias: nil, dThreshold: thetaGradient ? dtp.baseAddress : nil, overwritingDx: !norm,
+                                               guardedInput: columns.pointer, guardedGradient: gradient.pointer,
+                                               scratch: scratch.pointer, level: level)
+                } }
+            } } }
+            return ["dx": dx, "dw": dw, "dtheta": dtheta, "sums": sums]
+        }
+        for (thresholds, thetaGradient, label) in [(theta, true, "thresholds"), (zero, true, "zero θ"), (zero, false, "relu")] {
+            for level in Int32(DC_LEVEL_GENERIC)...VectorKernels.level {
+                let separate = run(thresholds, thetaGradient: thetaGradient, norm: false, level: level)
+                let gradient = separate["dx"]!
+                var expectedDx = dx0, expectedSums = [Float](repeating: 0, count: 2 * g.inChannels)
+                for i in x.indices {
+                    let channel = i / plane % g.inChannels
+                    expectedDx[i] += scale[channel] * gradient[i]
+                    expectedSums[channel] += gradient[i]
+                    expectedSums[g.inChannels + channel] += gradient[i] * (x[i] - mean[channel])
+                }
+                let fused = run(thresholds, thetaGradient: thetaGradient, norm: true, level: level)
+                let tolerance = Tolerance(absolute: 1e-4, relative: 1e-4)
+                #expect(mismatch(fused["dx"]!, expectedDx, tolerance, "dx (\(label), level \(level))") == nil)
+                #expect(mismatch(fused["sums"]!, expectedSums, Tolerance(absolute: 1e-3, relative: 1e-4),
+                                 "sums (\(label), level \(level))") == nil)
+                for name in ["dw", "dtheta"] {
+                    #expect(mismatch(fused[name]!, separate[name]!, tolerance, "\(name) (\(label), level \(level))") == nil)
+                }
+            }
+        }
+    }
+
     /// Strided or unevenly padded convolutions stay on the column path.
     @Test func unsupportedShapesKeepColumns() {
         let strided = ConvGeometry(inChannels: 4, outChannels: 12, inHeight: 8, inWidth: 8, kernelHeight: 3, kernelWidth: 3,

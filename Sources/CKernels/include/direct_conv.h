@@ -88,13 +88,29 @@ void dc_pack_weights(const dc_layout *layout, const float *w, float *packed);
 void dc_forward(int level, const dc_layout *layout, const float *xGuarded, const float *packedWeights,
                 const float *theta, const int32_t *masks, int activated, float *y, int64_t yStride);
 
+/// A batch norm in training mode whose affine form the input was copied in through
+/// (`dc_copy_guarded` with scale γ/σ and shift β − μγ/σ), for `dc_backward_input` to take its
+/// backward in the same pass as the convolution's. With g the gradient of the mapped input, the
+/// batch norm's input gradient is scale · (g − mean(g) − x̂ · mean(g · x̂)) (x̂ = (x − μ)/σ, means
+/// over the batch): the kernel adds scale · g into dx and the sums that the rest needs, so g is
+/// never stored and the input is read once more, not three times.
+typedef struct {
+    /// The sample's input before the map, channel planes `plane` apart.
+    const float *x;
+    /// Per channel: the batch mean μ and the map's scale γ/σ.
+    const float *mean, *scale;
+    /// Per channel, added to: Σ g and Σ g · (x − μ) over the sample's positions.
+    float *sumGradient, *sumCenteredGradient;
+} dc_norm_gradient;
+
 /// Input gradient for one sample, added into dx (planes `plane` apart; NULL to skip) or, without
 /// `accumulate`, written over it; and the θ gradient accumulated into dTheta (C·taps values; NULL
 /// to skip). `dyGuarded`: the output gradient in the guarded layout (D planes). `xGuarded` and
-/// `activated` as for `dc_forward`.
+/// `activated` as for `dc_forward`. With `norm` (see `dc_norm_gradient`; dx required), dx is
+/// the batch norm's input, and what is added into it is scale · g.
 void dc_backward_input(int level, const dc_layout *layout, const float *xGuarded, const float *packedWeights,
                        const float *theta, const int32_t *masks, int activated, const float *dyGuarded, float *dx,
-                       int accumulate, float *dTheta);
+                       int accumulate, float *dTheta, const dc_norm_gradient *norm);
 
 /// Weight gradient for one sample, accumulated as per-lane partial sums (one vector per weight)
 /// into `partial`, so that summing over a plane and over samples needs no horizontal sums;
