@@ -57,15 +57,18 @@ public func batchNormForward<T: BLASFloat>(x: UnsafePointer<T>, inputStride: Int
     }
     guard training, let sumOverReplicas else {
         let m = T(batch * size)
-        if let statistics, y == nil {  // nothing per value is left to do: not worth the workers
-            for c in 0..<channels { normalize(c, mu: statistics.mean[c], squaredDeviations: statistics.squaredDeviations[c], m: m) }
-            return
-        }
-        parallelFor(channels) { c in
+        func normalizeChannel(_ c: Int) {
             guard training else { return normalize(c, mu: 0, squaredDeviations: 0, m: m) }
             if let statistics { return normalize(c, mu: statistics.mean[c], squaredDeviations: statistics.squaredDeviations[c], m: m) }
             let mu = channelSum(c) / m
             normalize(c, mu: mu, squaredDeviations: squaredDeviations(c, from: mu), m: m)
+        }
+        // With the statistics at hand and nothing to write per value, a channel is a few scalar
+        // operations: not worth the workers.
+        if statistics != nil && y == nil {
+            for c in 0..<channels { normalizeChannel(c) }
+        } else {
+            parallelFor(channels) { c in normalizeChannel(c) }
         }
         return
     }
